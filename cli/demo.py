@@ -1,0 +1,70 @@
+"""`partnerflow demo`: a fresh database from the sample portfolio, reviewed and explained."""
+
+import os
+from datetime import date
+from pathlib import Path
+
+from cli import render
+from engine.settings import get_settings
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to this day
+
+
+def run_demo(directory: Path) -> None:
+    from engine import status as views
+    from engine.database import init_database
+    from engine.intake import import_files
+    from models import session_scope
+
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "partnerflow.db"
+    for leftover in directory.glob("partnerflow.db*"):
+        leftover.unlink()
+    url = f"sqlite:///{database}"
+    os.environ["PARTNERFLOW_DATABASE_URL"] = url
+    get_settings.cache_clear()
+
+    engine = init_database(url)
+    with session_scope(engine) as session:
+        summary = import_files(session, [EXAMPLES / "portfolio.yaml", EXAMPLES / "partnerships.csv"])
+    render.console.print(f"[bold]1. Imported the sample portfolio[/bold] into {database}: {summary}")
+
+    from cli.main import run_review
+
+    render.console.print(f"\n[bold]2. Reviewing it with the Prefect flow[/bold] as of {DEMO_AS_OF} "
+                         "(Prefect's ephemeral mode; the first flow of a process takes a few seconds to start)")
+    result = run_review(DEMO_AS_OF, [], None, show_progress=True)
+    render.console.print(f"   {result['reviewed']} reviewed, {result['passed']} pass their gate; advanced: "
+                         f"{', '.join(result['advanced']) or 'none'}; now ready: {', '.join(result['ready']) or 'none'}")
+
+    with session_scope(engine) as session:
+        portfolio = views.portfolio(session)
+        render.console.print("\n[bold]3. The portfolio[/bold]")
+        render.portfolio(portfolio)
+        example = _most_blocked(portfolio)
+        if example:
+            render.console.print(f"\n[bold]4. Why {example} is blocked[/bold]")
+            from engine.policies import policy_in_force
+
+            render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
+                                                        example, DEMO_AS_OF))
+    _next_steps(url, portfolio, example)
+
+
+def _most_blocked(portfolio: dict) -> str | None:
+    blocked = sorted(portfolio["blocked"], key=lambda b: (-len(b["blockers"]), b["key"]))
+    return blocked[0]["key"] if blocked else None
+
+
+def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
+    ready = portfolio["ready"][0]["key"] if portfolio["ready"] else "KEY"
+    render.console.print(f"""
+[bold]Try next[/bold]
+  export PARTNERFLOW_DATABASE_URL={url}
+  partnerflow status                                  # the portfolio
+  partnerflow status {example or 'KEY'} --as-of {DEMO_AS_OF}     # every criterion explained
+  partnerflow decide {ready} go --by gina.gatekeeper@northwind.example --reason "Business case is solid" --as-of {DEMO_AS_OF}
+  partnerflow history {ready}
+  partnerflow policy what-if examples/stricter-policy.yaml --as-of {DEMO_AS_OF}
+  partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen""")

@@ -1,0 +1,33 @@
+"""Turning the engine's refusals into one clear line on stderr and a non-zero exit."""
+
+import functools
+import sys
+
+import typer
+
+from engine.decisions import DecisionRefused
+from engine.lookup import NotFound
+from engine.transitions import Conflict
+from gates import InvalidDocument
+from models import DatabaseNotReady
+
+EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict)
+
+
+def reported(command):
+    """Run `command`; expected failures print `error: ...` and exit 1, documents every error."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidDocument as exc:
+            for error in exc.errors:
+                print(error, file=sys.stderr)
+            print(f"error: {len(exc.errors)} problem(s) found; nothing was written", file=sys.stderr)
+            raise typer.Exit(1) from None
+        except EXPECTED as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise typer.Exit(1) from None
+
+    return wrapper

@@ -1,0 +1,198 @@
+"""The `partnerflow` command: parses, calls engine/ or flows/, prints.
+
+`status`, `history`, `decide` and `--help` answer without starting Prefect; `review` and
+`demo` run the Prefect flow (ephemeral mode unless PREFECT_API_URL points at a server).
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import render
+from cli.errors import reported
+from engine import clock
+from engine.settings import get_settings
+
+app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+policy_app = typer.Typer(help="Check, show and try out gate policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+
+
+def parse_date(text: str | None) -> date:
+    if text is None:
+        return clock.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-11-27", param_hint="--as-of") from None
+
+
+def policy():
+    from engine.policies import policy_in_force
+
+    return policy_in_force(get_settings().policy_path)
+
+
+@app.command()
+@reported
+def init() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    from engine.database import init_database
+    from models import head_revision
+
+    engine = init_database()
+    render.console.print(f"Database ready at {engine.url!r} (schema {head_revision()}).")
+
+
+@app.command("import")
+@reported
+def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and CSV files of partnerships.")]) -> None:
+    """Import programs, parties, people, partnerships and evidence; all-or-nothing."""
+    from engine.database import ready_engine
+    from engine.intake import import_files
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        summary = import_files(session, list(paths))
+    render.console.print(f"Imported: {summary}")
+
+
+@app.command()
+@reported
+def status(key: Annotated[str | None, typer.Argument(help="A partnership key; omit for the portfolio.")] = None,
+           as_of: AsOf = None, json: Json = False) -> None:
+    """The portfolio, or one partnership with its next gate and every criterion explained."""
+    from engine import status as views
+    from engine.database import ready_engine
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        view = views.portfolio(session) if key is None else views.partnership_status(
+            session, policy(), key, parse_date(as_of))
+    if json:
+        render.print_json(view)
+    else:
+        (render.portfolio if key is None else render.partnership)(view)
+
+
+@app.command()
+@reported
+def review(as_of: AsOf = None, json: Json = False,
+           key: Annotated[list[str] | None, typer.Option("--key", help="Review only this partnership.")] = None,
+           batch_size: Annotated[int | None, typer.Option(min=1, help="Partnerships per batch.")] = None) -> None:
+    """Review the portfolio through the Prefect flow: write gate reviews, advance or mark ready."""
+    from engine.database import ready_engine
+
+    ready_engine()  # a clear error before Prefect starts
+    result = run_review(parse_date(as_of), key or [], batch_size, show_progress=not json)
+    if json:
+        render.print_json(result)
+    else:
+        render.console.print(
+            f"Reviewed {result['reviewed']} partnerships as of {result['as_of']} (policy {result['policy_version']}): "
+            f"{result['passed']} pass their gate, {len(result['advanced'])} advanced, {len(result['ready'])} now "
+            f"ready, {result['written']} new reviews, {result['unchanged']} unchanged.")
+
+
+def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
+    from cli.offline import run_flow
+
+    with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
+        from engine import progress
+        from flows import ReviewParameters, review_portfolio
+
+        with progress.listening(listener):
+            return run_flow(review_portfolio, ReviewParameters(as_of=as_of, partnerships=keys, batch_size=batch_size))
+
+
+@app.command()
+@reported
+def decide(key: str,
+           verdict: Annotated[str, typer.Argument(help="go, hold, recycle or kill.")],
+           by: Annotated[str, typer.Option("--by", help="The deciding gatekeeper's email.")],
+           reason: Annotated[str, typer.Option("--reason", help="Why; kept with the decision.")],
+           condition: Annotated[str | None, typer.Option("--condition", help="A conditional go's open item.")] = None,
+           as_of: AsOf = None) -> None:
+    """Record a gatekeeper's decision at the partnership's next gate."""
+    from engine.database import ready_engine
+    from engine.decisions import decide as apply_decision
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        outcome = apply_decision(session, policy(), key, verdict, by=by, reason=reason, condition=condition,
+                                 as_of=parse_date(as_of))
+    render.console.print(f"{outcome.key}: {outcome.verdict} — {outcome.effect}. "
+                         f"Now {outcome.phase}, {outcome.state.replace('_', ' ')}.")
+
+
+@app.command()
+@reported
+def history(key: str, json: Json = False) -> None:
+    """Every phase change, decision and import of a partnership, oldest first."""
+    from engine import status as views
+    from engine.database import ready_engine
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        events = views.history(session, key)
+    render.print_json(events) if json else render.history(events)
+
+
+@policy_app.command("check")
+@reported
+def policy_check(path: Path) -> None:
+    """Validate a policy file; every problem is printed as file:line: field: message."""
+    from engine.policies import read_policy
+
+    checked = read_policy(path)
+    criteria = sum(len(g.criteria) for g in checked.gates)
+    render.console.print(f"{path}: policy {checked.version} is valid ({len(checked.gates)} gates, "
+                         f"{criteria} criteria, {len(checked.monitors)} monitors).")
+
+
+@policy_app.command("show")
+@reported
+def policy_show(json: Json = False) -> None:
+    """Print the policy in force."""
+    active = policy()
+    if json:
+        render.print_json(active.model_dump(mode="json", by_alias=True))
+        return
+    render.console.print(f"Policy {active.version} — {active.name} ({get_settings().policy_path})")
+    for gate in active.gates:
+        render.console.print(f"\n[bold]{gate.id}[/bold] ({gate.from_phase} → {gate.to_phase}), approval "
+                             f"{gate.approval}, {gate.approvers.count} approver(s)"
+                             f"{', one from each party' if gate.approvers.from_each_party else ''}")
+        for c in gate.criteria:
+            render.console.print(f"  {c.level:<6} {c.id:<32} {c.practice:<26} {c.check} {c.params or ''}")
+    render.console.print("\n[bold]monitors[/bold]")
+    for m in active.monitors:
+        render.console.print(f"  {m.id:<39} {m.practice:<26} {m.check} {m.params or ''}")
+
+
+@policy_app.command("what-if")
+@reported
+def policy_what_if(path: Path, as_of: AsOf = None, json: Json = False) -> None:
+    """Evaluate a proposed policy against every live partnership; writes nothing."""
+    from engine.database import ready_engine
+    from engine.policies import read_policy
+    from engine.whatif import what_if
+
+    result = what_if(ready_engine(), policy(), read_policy(path), parse_date(as_of))
+    render.print_json(result) if json else render.what_if(result)
+
+
+@app.command()
+@reported
+def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo database.")] = Path("demo"),
+         ) -> None:
+    """Build a fresh demo database from the sample portfolio, review it, and explain it."""
+    from cli.demo import run_demo
+
+    run_demo(directory)

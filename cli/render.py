@@ -1,0 +1,127 @@
+"""Printing the engine's answers for people (rich) and for programs (--json)."""
+
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+PHASE_NAMES = {"alignment": "Alignment", "execution": "Execution", "shared_vision": "Shared vision"}
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def portfolio(view: dict) -> None:
+    table = Table(title="Portfolio", show_edge=False)
+    table.add_column("phase")
+    table.add_column("partnerships", justify="right")
+    for phase, count in view["by_phase"].items():
+        table.add_row(PHASE_NAMES[phase], str(count))
+    console.print(table)
+    states = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in view["by_state"].items() if n)
+    console.print(f"States: {states or 'no partnerships yet'}")
+    if view["ready"]:
+        console.print("\n[bold]Waiting for a gatekeeper[/bold]")
+        for item in view["ready"]:
+            console.print(f"  {item['key']:<28} {item['name']} — {item['gate']}")
+    if view["blocked"]:
+        console.print(f"\n[bold]Blocked[/bold] ({len(view['blocked'])})")
+        for item in view["blocked"][:20]:
+            console.print(f"  {item['key']:<28} {PHASE_NAMES[item['phase']]:<14} {', '.join(item['blockers'])}")
+        if len(view["blocked"]) > 20:
+            console.print(f"  … and {len(view['blocked']) - 20} more")
+    if view["top_blockers"]:
+        console.print("\n[bold]Top blockers[/bold]")
+        for criterion, count in view["top_blockers"][:5]:
+            console.print(f"  {count:>5}  {criterion}")
+    if view["last_review"] is None:
+        console.print("\nNot reviewed yet: run `partnerflow review`.")
+
+
+def partnership(view: dict) -> None:
+    console.print(f"[bold]{view['key']}[/bold] — {view['name']} ({view['kind']})")
+    console.print(f"Parties: {', '.join(view['parties'])} · owner {view['owner']} · sponsor {view['sponsor']}")
+    console.print(f"Phase: {PHASE_NAMES[view['phase']]} · state: {view['state'].replace('_', ' ')}"
+                  f" · as of {view['as_of']}")
+    gate = view["next_gate"]
+    if gate is None:
+        console.print("Final phase: no gate ahead; monitors keep running.")
+    else:
+        verdict = "[green]passes[/green]" if gate["passed"] else "[red]blocked[/red]"
+        approvers = gate["approvers"]
+        who = "advances automatically" if gate["approval"] == "auto" else (
+            f"needs {approvers['count']} gatekeeper(s)" + (", one from each party" if approvers["from_each_party"]
+                                                          else ""))
+        console.print(f"\nNext gate [bold]{gate['id']}[/bold]: {verdict}; {who}")
+        criteria_table(gate["criteria"])
+    if view["monitors"]:
+        console.print("\n[bold]Monitors[/bold]")
+        criteria_table(view["monitors"])
+    for item in view["open_conditions"]:
+        console.print(f"Open condition: {item['condition']} (since {item['decided_at'][:10]})")
+
+
+def criteria_table(criteria: list[dict]) -> None:
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("", "criterion", "level", "practice", "explanation"):
+        table.add_column(column, overflow="fold")
+    for c in criteria:
+        mark = "[green]✔[/green]" if c["passed"] else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
+        table.add_row(mark, c["id"], c["level"], c["practice_name"], c["explanation"])
+    console.print(table)
+
+
+def history(events: list[dict]) -> None:
+    if not events:
+        console.print("No events yet.")
+    for event in events:
+        details = ", ".join(f"{k}={v}" for k, v in event["data"].items() if v not in (None, "", [], {}))
+        console.print(f"{event['at'][:19].replace('T', ' ')}  {event['kind']:<22} {event['actor']:<28} {details}")
+
+
+def what_if(result: dict) -> None:
+    console.print(f"Policy {result['current_version']} → {result['proposed_version']}, as of {result['as_of']}: "
+                  f"{result['evaluated']} partnerships evaluated, {len(result['flips'])} would flip.")
+    for flip in result["flips"]:
+        direction = "would pass" if flip["would_pass"] else "would be blocked"
+        console.print(f"  {flip['key']:<28} {flip['gate']}: {direction}")
+        for reason in flip["reasons"]:
+            console.print(f"      {reason}")
+
+
+class _NoProgress:
+    def __enter__(self):
+        return lambda done, total: None
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _Bar:
+    def __init__(self, description: str):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=console, transient=True)
+        self.task = None
+
+    def __enter__(self):
+        self.progress.__enter__()
+
+        def listener(done: int, total: int) -> None:
+            if self.task is None:
+                self.task = self.progress.add_task("batches", total=total)
+            self.progress.update(self.task, completed=done, total=total)
+
+        return listener
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def progress_bar(*, enabled: bool, description: str):
+    """A transient progress bar on a terminal; nothing when output is piped or JSON."""
+    return _Bar(description) if enabled and console.is_terminal else _NoProgress()

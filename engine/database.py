@@ -1,0 +1,31 @@
+"""The database of this process: one engine per URL, created on first use."""
+
+from functools import lru_cache
+
+from sqlalchemy import Engine
+
+from engine.settings import get_settings
+from models import make_engine, require_current, upgrade
+
+
+@lru_cache(maxsize=4)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    return _engine_for(url or get_settings().database_url)
+
+
+def ready_engine(url: str | None = None) -> Engine:
+    """The engine, after checking the database answers and is at the current schema."""
+    engine = get_engine(url)
+    require_current(engine)
+    return engine
+
+
+def init_database(url: str | None = None) -> Engine:
+    """Create or upgrade the schema; idempotent."""
+    engine = get_engine(url)
+    upgrade(engine)
+    return engine

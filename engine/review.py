@@ -1,0 +1,157 @@
+"""Reviewing partnerships against the gate policy, one batch per transaction.
+
+For every partnership in a batch: evaluate the gate out of its phase, write a GateReview
+unless the result equals the previous review (then only record when it was confirmed),
+and apply the gate's approval mode: `auto` advances, `gatekeeper` marks it ready.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlmodel import Session
+
+from engine import clock, transitions
+from engine.transitions import Transition
+from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase
+from models import GateReview, Partnership, load_snapshots
+
+R = GateReview.__table__.c
+P = Partnership.__table__.c
+
+
+@dataclass
+class ReviewReport:
+    """What a review did; reports of batches add up."""
+
+    reviewed: int = 0
+    passed: int = 0
+    written: int = 0
+    unchanged: int = 0
+    advanced: list[str] = field(default_factory=list)
+    ready: list[str] = field(default_factory=list)
+    no_longer_ready: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    blockers: Counter = field(default_factory=Counter)
+
+    def __add__(self, other: "ReviewReport") -> "ReviewReport":
+        return ReviewReport(
+            self.reviewed + other.reviewed, self.passed + other.passed, self.written + other.written,
+            self.unchanged + other.unchanged, self.advanced + other.advanced, self.ready + other.ready,
+            self.no_longer_ready + other.no_longer_ready, self.conflicts + other.conflicts,
+            self.blockers + other.blockers)
+
+    def as_dict(self) -> dict:
+        return {
+            "reviewed": self.reviewed, "passed": self.passed, "written": self.written, "unchanged": self.unchanged,
+            "advanced": self.advanced, "ready": self.ready, "no_longer_ready": self.no_longer_ready,
+            "conflicts": self.conflicts, "blockers": dict(self.blockers.most_common()),
+        }
+
+
+def digest(evaluation: GateEvaluation, phase: str) -> str:
+    payload = json.dumps([evaluation.policy_version, evaluation.gate, phase, evaluation.results],
+                         separators=(",", ":"), default=str)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int]]:
+    """Id ranges of at most `batch_size` live partnerships each, in id order."""
+    ids = connection.execute(select(P.id).where(P.state != "terminated").order_by(P.id)).scalars().all()
+    return [(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
+
+
+def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple[int, str]]:
+    """(partnership id, gate) -> (review id, digest) of the latest review in the batch."""
+    where = R.partnership_id.between(*batch) if isinstance(batch, tuple) else R.partnership_id.in_(batch)
+    latest = select(func.max(R.id)).where(where).group_by(R.partnership_id, R.gate)
+    rows = connection.execute(select(R.id, R.partnership_id, R.gate, R.digest).where(R.id.in_(latest)))
+    return {(pid, gate): (rid, dig) for rid, pid, gate, dig in rows}
+
+
+def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor: str = "review") -> ReviewReport:
+    """Review the partnerships of `batch` (an id range or a list of ids). Flushes; the caller commits."""
+    connection = session.connection()
+    snapshots = load_snapshots(connection, batch)
+    previous = latest_digests(connection, batch)
+    report, rows, confirmed, changes = ReviewReport(), [], [], []
+    now = clock.now()
+    for snapshot in snapshots:
+        evaluation = evaluate(policy, snapshot, as_of)
+        if evaluation is None:
+            continue
+        report.reviewed += 1
+        report.passed += evaluation.passed
+        report.blockers.update(r.id for r in evaluation.blockers)
+        this = digest(evaluation, snapshot.phase)
+        before = previous.get((snapshot.id, evaluation.gate))
+        if before is not None and before[1] == this:
+            confirmed.append(before[0])
+        else:
+            rows.append(_review_row(snapshot, evaluation, this, as_of, now))
+        change = _transition(policy, snapshot, evaluation)
+        if change is not None:
+            changes.append((snapshot.key, change))
+    if rows:
+        session.execute(insert(GateReview), rows)
+    if confirmed:
+        session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
+                        .execution_options(synchronize_session=False))
+    applied = transitions.apply(session, [c for _, c in changes], actor=actor, on=as_of)
+    report.written, report.unchanged = len(rows), len(confirmed)
+    for key, change in changes:
+        if change.partnership_id not in applied:
+            report.conflicts.append(key)
+        elif change.phase is not None:
+            report.advanced.append(key)
+        elif change.state == "ready":
+            report.ready.append(key)
+        else:
+            report.no_longer_ready.append(key)
+    return report
+
+
+def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this: str, as_of: date, now) -> dict:
+    return {
+        "partnership_id": snapshot.id, "gate": evaluation.gate, "phase": snapshot.phase,
+        "policy_version": evaluation.policy_version, "as_of": as_of, "passed": evaluation.passed,
+        "results": [r._asdict() for r in evaluation.results], "blockers": [r.id for r in evaluation.blockers],
+        "digest": this,
+        "created_at": now, "checked_at": now, "checked_as_of": as_of,
+    }
+
+
+def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateEvaluation) -> Transition | None:
+    """What the review changes: auto gates advance, gatekeeper gates become ready (or stop being)."""
+    gate = policy.gate(evaluation.gate)
+    data = {"gate": gate.id, "policy_version": policy.version}
+    if snapshot.state == "active" and evaluation.passed:
+        if gate.approval == "auto":
+            return Transition(snapshot.id, snapshot.version, "phase.advanced", phase=next_phase(snapshot.phase),
+                              state="active", data={**data, "from": snapshot.phase})
+        return Transition(snapshot.id, snapshot.version, "state.ready", state="ready", data=data)
+    if snapshot.state == "ready" and not evaluation.passed:
+        blockers = [r.id for r in evaluation.blockers]
+        return Transition(snapshot.id, snapshot.version, "state.not_ready", state="active",
+                          data={**data, "blockers": blockers})
+    return None
+
+
+def review_portfolio(engine, policy: Policy, as_of: date, *, batch_size: int, on_batch=None) -> ReviewReport:
+    """Review every live partnership, one transaction per batch. Callable without Prefect."""
+    from models import session_scope
+
+    with engine.connect() as connection:
+        batches = plan_batches(connection, batch_size)
+    report = ReviewReport()
+    for batch in batches:
+        with session_scope(engine) as session:
+            done = review_batch(session, policy, batch, as_of)
+        report += done
+        if on_batch is not None:
+            on_batch(done)
+    return report
+

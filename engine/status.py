@@ -1,0 +1,83 @@
+"""Read-only views: the portfolio, one partnership's gate, its history. No Prefect needed."""
+
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from engine import clock
+from engine.lookup import partnership_by_key
+from gates import PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
+from models import AuditEvent, Decision, GateReview, Partnership, Party, PartnershipParty, Person, load_snapshots
+
+P, R = Partnership.__table__.c, GateReview.__table__.c
+
+
+def portfolio(session: Session) -> dict:
+    """Counts by phase and state, the partnerships waiting for a gatekeeper, the top blockers."""
+    counts = session.execute(select(P.phase, P.state, func.count()).group_by(P.phase, P.state)).all()
+    latest = select(func.max(R.id)).group_by(R.partnership_id, R.gate)
+    reviews = session.execute(
+        select(P.key, P.name, P.phase, P.state, R.gate, R.passed, R.blockers, R.checked_at)
+        .join(GateReview, R.partnership_id == P.id)
+        .where(R.id.in_(latest), R.phase == P.phase, P.state != "terminated")).all()
+    blockers = Counter(blocker for row in reviews for blocker in row.blockers)
+    blocked = sorted((row.key, row.name, row.phase, row.blockers) for row in reviews if not row.passed)
+    return {
+        "by_phase": {phase: sum(n for p, s, n in counts if p == phase and s != "terminated")
+                     for phase in ("alignment", "execution", "shared_vision")},
+        "by_state": {state: sum(n for _, s, n in counts if s == state)
+                     for state in ("active", "ready", "on_hold", "terminated")},
+        "ready": sorted([{"key": r.key, "name": r.name, "gate": r.gate} for r in reviews if r.state == "ready"],
+                        key=lambda r: r["key"]),
+        "blocked": [{"key": k, "name": n, "phase": ph, "blockers": b} for k, n, ph, b in blocked],
+        "top_blockers": blockers.most_common(),
+        "last_review": max((row.checked_at for row in reviews), default=None),
+    }
+
+
+def partnership_status(session: Session, policy: Policy, key: str, as_of: date | None = None) -> dict:
+    """The partnership and its next gate, every criterion evaluated now (or at `as_of`)."""
+    as_of = as_of or clock.today()
+    partnership = partnership_by_key(session, key)
+    snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
+    evaluation = evaluate(policy, snapshot, as_of)
+    gate = policy.gate_from(partnership.phase)
+    people = {p.id: p for p in session.query(Person).filter(Person.id.in_([partnership.owner_id,
+                                                                             partnership.sponsor_id]))}
+    parties = session.execute(select(Party.name).join(PartnershipParty, PartnershipParty.party_id == Party.id)
+                              .where(PartnershipParty.partnership_id == partnership.id)).scalars().all()
+    last = session.execute(select(GateReview).where(GateReview.partnership_id == partnership.id)
+                           .order_by(GateReview.id.desc()).limit(1)).scalars().first()
+    conditions = session.execute(select(Decision.condition, Decision.decided_at).where(
+        Decision.partnership_id == partnership.id, Decision.condition.is_not(None))).all()
+    return {
+        "key": partnership.key, "name": partnership.name, "kind": partnership.kind,
+        "phase": partnership.phase, "state": partnership.state, "version": partnership.version,
+        "parties": sorted(parties), "owner": people[partnership.owner_id].email,
+        "sponsor": people[partnership.sponsor_id].email, "as_of": as_of.isoformat(),
+        "next_gate": None if gate is None else {
+            "id": gate.id, "approval": gate.approval, "approvers": gate.approvers.model_dump(),
+            "passed": evaluation.passed, "should_score": list(evaluation.should_score),
+            "criteria": [_criterion(r) for r in evaluation.results],
+        },
+        "monitors": [_criterion(r) for r in evaluate_monitors(policy, snapshot, as_of)],
+        "open_conditions": [{"condition": c, "decided_at": at.isoformat()} for c, at in conditions],
+        "last_review": None if last is None else {
+            "gate": last.gate, "passed": last.passed, "as_of": last.as_of.isoformat(),
+            "created_at": last.created_at.isoformat(), "checked_at": last.checked_at.isoformat()},
+    }
+
+
+def _criterion(result) -> dict:
+    practice = PRACTICE_BY_KEY[result.practice]
+    return {**result._asdict(), "practice_name": practice.name}
+
+
+def history(session: Session, key: str) -> list[dict]:
+    """Every audit event of the partnership, oldest first."""
+    partnership = partnership_by_key(session, key)
+    events = session.execute(select(AuditEvent).where(AuditEvent.partnership_id == partnership.id)
+                             .order_by(AuditEvent.id)).scalars().all()
+    return [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "data": e.data} for e in events]

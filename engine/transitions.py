@@ -1,0 +1,61 @@
+"""The one write path for a partnership's phase and state.
+
+Every change is guarded by the version the caller read (optimistic locking): two reviewers
+or gatekeepers can never apply the same change twice. Changes are grouped into one UPDATE
+per kind of change, and each applied change writes its audit event in the same transaction.
+"""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import tuple_, update
+from sqlmodel import Session
+
+from engine import audit
+from models import Partnership
+
+P = Partnership.__table__.c
+
+
+class Transition(NamedTuple):
+    partnership_id: int
+    version: int  # the version the change was decided on
+    event: str  # audit kind: "phase.advanced", "state.ready", ...
+    phase: str | None = None  # the new phase, or None to keep it
+    state: str | None = None  # the new state, or None to keep it
+    data: dict[str, Any] = {}
+
+
+class Conflict(Exception):
+    """The partnership changed since it was read; nothing was written."""
+
+
+def apply(session: Session, transitions: list[Transition], *, actor: str, on: date) -> set[int]:
+    """Apply the transitions whose version still matches; returns the ids changed."""
+    groups: dict[tuple[str | None, str | None], list[Transition]] = defaultdict(list)
+    for transition in transitions:
+        groups[(transition.phase, transition.state)].append(transition)
+    applied: set[int] = set()
+    for (phase, state), members in groups.items():
+        values: dict[str, Any] = {"version": P.version + 1}
+        if phase is not None:
+            values.update(phase=phase, phase_since=on, cycle=P.cycle + 1)
+        if state is not None:
+            values["state"] = state
+        pairs = [(t.partnership_id, t.version) for t in members]
+        statement = (update(Partnership).where(tuple_(P.id, P.version).in_(pairs)).values(values)
+                     .returning(P.id).execution_options(synchronize_session=False))
+        applied.update(session.execute(statement).scalars())
+    audit.record_many(session, [
+        {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
+         "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
+        for t in transitions if t.partnership_id in applied
+    ])
+    return applied
+
+
+def apply_one(session: Session, transition: Transition, *, actor: str, on: date) -> None:
+    """Apply one transition or raise Conflict."""
+    if transition.partnership_id not in apply(session, [transition], actor=actor, on=on):
+        raise Conflict("the partnership was changed by someone else meanwhile; review it and try again")

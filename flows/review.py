@@ -1,0 +1,68 @@
+"""Prefect flows around engine.review: batching, retries, the summary artifact.
+
+A task reviews a whole batch (thousands of partnerships) in one transaction: a task per
+partnership would cap a review at ~40 partnerships per second (see docs/performance.md).
+"""
+
+from datetime import date
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from engine import clock, progress
+from engine.database import ready_engine
+from engine.lookup import partnership_ids
+from engine.policies import policy_in_force
+from engine.reports import review_summary
+from engine.review import ReviewReport, plan_batches, review_batch
+from engine.settings import get_settings
+from models import session_scope
+
+
+class ReviewParameters(BaseModel):
+    as_of: date | None = Field(None, description="Review as of this date; default today.")
+    partnerships: list[str] = Field(default_factory=list, description="Only these partnership keys; default all.")
+    batch_size: int | None = Field(None, ge=1, description="Partnerships per batch; default from settings.")
+
+
+@task(name="plan-review-batches", cache_policy=NO_CACHE)
+def plan_review(batch_size: int) -> list[tuple[int, int]]:
+    with ready_engine().connect() as connection:
+        return plan_batches(connection, batch_size)
+
+
+@task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def review_one_batch(batch, as_of: date) -> ReviewReport:
+    """One transaction: safe to retry, since reviewing twice changes nothing the second time."""
+    policy = policy_in_force(get_settings().policy_path)
+    with session_scope(ready_engine()) as session:
+        return review_batch(session, policy, batch, as_of)
+
+
+@flow(name="review-portfolio", log_prints=False)
+def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
+    """Review the portfolio (or the partnerships named in `partnerships`) and publish a summary."""
+    parameters = parameters or ReviewParameters()
+    settings = get_settings()
+    as_of = parameters.as_of or clock.today()
+    policy = policy_in_force(settings.policy_path)
+    if parameters.partnerships:
+        with session_scope(ready_engine()) as session:
+            batches = [partnership_ids(session, parameters.partnerships)]
+    else:
+        batches = plan_review(parameters.batch_size or settings.review_batch_size)
+    report = ReviewReport()
+    for done, batch in enumerate(batches, start=1):
+        report += review_one_batch(batch, as_of)
+        progress.report(done, len(batches))
+    create_markdown_artifact(key="portfolio-review", markdown=review_summary(
+        report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")
+    return {"as_of": as_of.isoformat(), "policy_version": policy.version, **report.as_dict()}
+
+
+@flow(name="review-partnership")
+def review_partnership(key: str, as_of: date | None = None) -> dict:
+    """Review one partnership now, e.g. after its owner supplied evidence."""
+    return review_portfolio(ReviewParameters(as_of=as_of, partnerships=[key]))

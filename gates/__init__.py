@@ -1,0 +1,18 @@
+"""The domain rules: phases, practices, the gate policy, checks and their evaluation.
+
+Pure: no database, network, Prefect or clock. `as_of` is always a parameter.
+"""
+
+from gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
+from gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
+from gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
+from gates.practices import PHASES, PRACTICE_BY_KEY, PRACTICES, Practice, next_phase, previous_phase
+from gates.registry import CHECKS, Outcome
+from gates.snapshot import PartnershipSnapshot
+
+__all__ = [
+    "CHECKS", "PHASES", "PRACTICES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
+    "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
+    "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
+    "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase",
+]

@@ -1,0 +1,3 @@
+"""Check functions, registered by importing their modules."""
+
+from gates.checks import alignment, execution, monitors  # noqa: F401  (registers the checks)

@@ -1,0 +1,192 @@
+"""The immutable picture of one partnership that gate checks read.
+
+A snapshot is built from plain rows (see `models.snapshots`), never from ORM objects, and
+holds only tuples: checks cannot change it and a review of 100,000 partnerships stays fast.
+Each record names the party a person belongs to, so checks can ask "is every side covered".
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+
+class Party(NamedTuple):
+    id: int
+    key: str
+    name: str
+    internal: bool
+
+
+class Member(NamedTuple):
+    """A person with a role in the partnership (roles and responsibilities)."""
+
+    person_id: int
+    party_id: int
+    role: str
+    responsibilities: str
+
+
+class BusinessCase(NamedTuple):
+    outcomes: str
+    processes: str
+    measures: str
+    approved_by_id: int | None
+    approved_on: date | None
+
+
+class Win(NamedTuple):
+    """The shared purpose: what one party must win."""
+
+    party_id: int
+    statement: str
+
+
+class Signature(NamedTuple):
+    agreement_id: int
+    party_id: int
+    signed_by_id: int | None
+    signed_on: date
+
+
+class Agreement(NamedTuple):
+    """A contract, MOU, SLA, or for internal partnerships a charter."""
+
+    id: int
+    kind: str
+    reference: str
+    effective_on: date
+    expires_on: date | None
+    signatures: tuple[Signature, ...] = ()
+
+
+class ProcessOwner(NamedTuple):
+    """One side's owner of a critical process; a process is aligned when every party has one."""
+
+    process: str
+    person_id: int
+    party_id: int
+
+
+class Risk(NamedTuple):
+    description: str
+    likelihood: str
+    impact: str
+    mitigation: str
+    owner_id: int | None
+
+
+class Stakeholder(NamedTuple):
+    person_id: int
+    party_id: int
+    influence: str  # "decision_maker", "critical" or "informed"
+    engaged_by_id: int | None
+    contact_every_days: int | None
+    last_contact_on: date | None
+
+
+class Commitment(NamedTuple):
+    party_id: int
+    description: str
+    due_on: date
+    status: str  # "open", "honored" or "missed"
+    resolved_on: date | None
+
+
+class Problem(NamedTuple):
+    """A problem or special request, and how fast it was resolved."""
+
+    kind: str  # "problem" or "special_request"
+    summary: str
+    raised_on: date
+    resolved_on: date | None
+
+
+class Measurement(NamedTuple):
+    metric_id: int
+    period_end: date
+    value: float
+
+
+class Metric(NamedTuple):
+    id: int
+    key: str
+    name: str
+    kind: str  # "cost", "performance", "customer_satisfaction" or "relationship"
+    target: float | None
+    direction: str  # "higher" or "lower" is better
+    unit: str
+    owner_id: int | None
+    shared: bool
+    measurements: tuple[Measurement, ...] = ()  # oldest period first
+
+    def on_target(self, value: float) -> bool:
+        if self.target is None:
+            return False
+        return value >= self.target if self.direction == "higher" else value <= self.target
+
+
+class CommunicationPlan(NamedTuple):
+    formal_cadence_days: int | None
+    informal_cadence_days: int | None
+    decision_process: str
+    escalation_path: str
+    response_target_days: int | None
+    prioritization: str
+    information_access: str
+
+
+class Meeting(NamedTuple):
+    held_on: date
+    kind: str  # "formal" or "informal"
+    summary: str
+
+
+class KnowledgeSession(NamedTuple):
+    held_on: date
+    topics: str
+
+
+class Initiative(NamedTuple):
+    kind: str  # "shared_system", "process", "structure" or "business_model"
+    name: str
+    status: str  # "proposed", "active" or "done"
+    started_on: date | None
+
+
+class Opportunity(NamedTuple):
+    kind: str  # "joint_opportunity", "renewal" or "extension"
+    name: str
+    status: str  # "exploring", "pursuing", "won", "lost" or "committed"
+    committed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipSnapshot:
+    id: int
+    key: str
+    name: str
+    phase: str
+    state: str
+    version: int
+    parties: tuple[Party, ...] = ()
+    members: tuple[Member, ...] = ()
+    business_case: BusinessCase | None = None
+    wins: tuple[Win, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
+    process_owners: tuple[ProcessOwner, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    stakeholders: tuple[Stakeholder, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    communication: CommunicationPlan | None = None
+    meetings: tuple[Meeting, ...] = ()
+    knowledge_sessions: tuple[KnowledgeSession, ...] = ()
+    initiatives: tuple[Initiative, ...] = ()
+    opportunities: tuple[Opportunity, ...] = ()
+
+    def party_name(self, party_id: int) -> str:
+        for party in self.parties:
+            if party.id == party_id:
+                return party.name
+        return f"party #{party_id}"

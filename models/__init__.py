@@ -1,0 +1,26 @@
+"""Persistence: SQLModel tables, engines and sessions, batched snapshot queries.
+
+Functions take the session or connection from the caller and never commit.
+"""
+
+from models.core import Member, Party, Partnership, PartnershipParty, Person, Program
+from models.db import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, session_scope, upgrade
+from models.evidence import (
+    Agreement, BusinessCase, CommunicationPlan, Commitment, Initiative, KnowledgeSession, Measurement, Meeting,
+    Metric, Opportunity, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
+)
+from models.records import AuditEvent, Decision, GateReview
+from models.snapshots import load_snapshots
+
+EVIDENCE_TABLES = (
+    BusinessCase, Win, Agreement, Signature, ProcessOwner, Risk, Stakeholder, Commitment, Problem, Metric,
+    Measurement, CommunicationPlan, Meeting, KnowledgeSession, Initiative, Opportunity,
+)
+
+__all__ = [
+    "EVIDENCE_TABLES", "Agreement", "AuditEvent", "BusinessCase", "CommunicationPlan", "Commitment",
+    "DatabaseNotReady", "Decision", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
+    "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
+    "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",
+    "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",
+]

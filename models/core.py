@@ -1,0 +1,70 @@
+"""Who and what: programs, parties, people, partnerships and their members."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+PHASE_VALUES = ("alignment", "execution", "shared_vision")
+STATE_VALUES = ("active", "ready", "on_hold", "terminated")
+KIND_VALUES = ("supplier", "outsourcer", "alliance", "reseller", "internal", "other")
+
+
+def timestamp_column() -> Column:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class Program(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100)
+    name: str
+
+
+class Party(SQLModel, table=True):
+    """An organization in a partnership; `internal` marks a department of our own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100)
+    name: str
+    internal: bool = False
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    name: str
+    party_id: int = Field(foreign_key="party.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Partnership(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100)
+    name: str
+    kind: str = "other"
+    program_id: int = Field(foreign_key="program.id", index=True)
+    phase: str = "alignment"
+    state: str = "active"
+    sponsor_id: int = Field(foreign_key="person.id")
+    owner_id: int = Field(foreign_key="person.id")
+    version: int = 1  # optimistic lock: every phase or state change bumps it
+    cycle: int = 1  # gate cycle: bumped by every phase change, so votes never carry over
+    phase_since: date
+    created_at: datetime = Field(sa_column=timestamp_column())
+
+
+class PartnershipParty(SQLModel, table=True):
+    __tablename__ = "partnership_party"
+    partnership_id: int = Field(foreign_key="partnership.id", primary_key=True)
+    party_id: int = Field(foreign_key="party.id", primary_key=True, index=True)
+
+
+class Member(SQLModel, table=True):
+    """A person's role in a partnership, with the responsibilities it carries."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "person_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str
+    responsibilities: str = ""

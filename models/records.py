@@ -1,0 +1,61 @@
+"""What happened: gate reviews, decisions and the append-only audit log."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from models.core import timestamp_column
+
+
+class GateReview(SQLModel, table=True):
+    """One evaluation of a partnership's gate. A review equal to the previous one is not
+    written again: `checked_at` / `checked_as_of` record when it was last confirmed."""
+
+    __tablename__ = "gate_review"
+    __table_args__ = (Index("ix_gate_review_latest", "partnership_id", "gate", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    gate: str
+    phase: str
+    policy_version: str
+    as_of: date
+    passed: bool
+    results: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    blockers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    digest: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=timestamp_column())
+    checked_at: datetime = Field(sa_column=timestamp_column())
+    checked_as_of: date
+
+
+class Decision(SQLModel, table=True):
+    """A gatekeeper's go / hold / recycle / kill, with a frozen record of what it was based on."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    gate: str
+    cycle: int
+    verdict: str  # go, hold, recycle, kill
+    by_id: int = Field(foreign_key="person.id")
+    reason: str
+    condition: str | None = None  # a conditional go: the open item it leaves
+    decided_at: datetime = Field(sa_column=timestamp_column())
+    phase: str
+    policy_version: str
+    results: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    evidence_digest: str = Field(max_length=64)
+    effect: str  # what it did: "advanced", "vote recorded (1 of 2)", "held", ...
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: every state change writes one, in the same transaction."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=timestamp_column())
+    actor: str
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id", index=True)
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,148 @@
+"""Batched loading of gate snapshots: one SELECT per table per batch, plain rows, no ORM.
+
+A batch is a range of partnership ids (`lo`..`hi`, for streaming a portfolio) or a list of
+ids. Every statement yields `(partnership_id, *fields)` rows in the order of the snapshot
+record it fills, so building a snapshot is a `tuple` call per row.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
+
+import gates.snapshot as snap
+from models import core, evidence
+
+P, PP, PE, M = (core.Partnership.__table__.c, core.PartnershipParty.__table__.c, core.Person.__table__.c,
+                core.Member.__table__.c)
+PARTY = core.Party.__table__.c
+E = {name: getattr(evidence, name).__table__.c for name in (
+    "BusinessCase", "Win", "Agreement", "Signature", "ProcessOwner", "Risk", "Stakeholder", "Commitment",
+    "Problem", "Metric", "Measurement", "CommunicationPlan", "Meeting", "KnowledgeSession", "Initiative",
+    "Opportunity")}
+
+
+def _columns(table, *names: str) -> list:
+    return [table[name] for name in names]
+
+
+# snapshot field -> (statement, the column that holds the partnership id, record type)
+_RELATED: dict[str, tuple[Select, Any, type]] = {
+    "parties": (
+        select(PP.partnership_id, PARTY.id, PARTY.key, PARTY.name, PARTY.internal)
+        .join_from(core.PartnershipParty, core.Party, PP.party_id == PARTY.id).order_by(PARTY.id),
+        PP.partnership_id, snap.Party),
+    "members": (
+        select(M.partnership_id, M.person_id, PE.party_id, M.role, M.responsibilities)
+        .join_from(core.Member, core.Person, M.person_id == PE.id),
+        M.partnership_id, snap.Member),
+    "wins": (select(*_columns(E["Win"], "partnership_id", "party_id", "statement")),
+             E["Win"].partnership_id, snap.Win),
+    "agreements": (
+        select(*_columns(E["Agreement"], "partnership_id", "id", "kind", "reference", "effective_on", "expires_on")),
+        E["Agreement"].partnership_id, snap.Agreement),
+    "process_owners": (
+        select(E["ProcessOwner"].partnership_id, E["ProcessOwner"].process, E["ProcessOwner"].person_id, PE.party_id)
+        .join_from(evidence.ProcessOwner, core.Person, E["ProcessOwner"].person_id == PE.id),
+        E["ProcessOwner"].partnership_id, snap.ProcessOwner),
+    "risks": (select(*_columns(E["Risk"], "partnership_id", "description", "likelihood", "impact", "mitigation",
+                               "owner_id")), E["Risk"].partnership_id, snap.Risk),
+    "stakeholders": (
+        select(E["Stakeholder"].partnership_id, E["Stakeholder"].person_id, PE.party_id,
+               *_columns(E["Stakeholder"], "influence", "engaged_by_id", "contact_every_days", "last_contact_on"))
+        .join_from(evidence.Stakeholder, core.Person, E["Stakeholder"].person_id == PE.id),
+        E["Stakeholder"].partnership_id, snap.Stakeholder),
+    "commitments": (select(*_columns(E["Commitment"], "partnership_id", "party_id", "description", "due_on",
+                                     "status", "resolved_on")), E["Commitment"].partnership_id, snap.Commitment),
+    "problems": (select(*_columns(E["Problem"], "partnership_id", "kind", "summary", "raised_on", "resolved_on")),
+                 E["Problem"].partnership_id, snap.Problem),
+    "metrics": (select(*_columns(E["Metric"], "partnership_id", "id", "key", "name", "kind", "target", "direction",
+                                 "unit", "owner_id", "shared")).order_by(E["Metric"].id),
+                E["Metric"].partnership_id, snap.Metric),
+    "meetings": (select(*_columns(E["Meeting"], "partnership_id", "held_on", "kind", "summary")),
+                 E["Meeting"].partnership_id, snap.Meeting),
+    "knowledge_sessions": (select(*_columns(E["KnowledgeSession"], "partnership_id", "held_on", "topics")),
+                           E["KnowledgeSession"].partnership_id, snap.KnowledgeSession),
+    "initiatives": (select(*_columns(E["Initiative"], "partnership_id", "kind", "name", "status", "started_on")),
+                    E["Initiative"].partnership_id, snap.Initiative),
+    "opportunities": (select(*_columns(E["Opportunity"], "partnership_id", "kind", "name", "status",
+                                       "committed_on")), E["Opportunity"].partnership_id, snap.Opportunity),
+}
+
+# one-per-partnership records
+_SINGLE: dict[str, tuple[Select, Any, type]] = {
+    "business_case": (select(*_columns(E["BusinessCase"], "partnership_id", "outcomes", "processes", "measures",
+                                       "approved_by_id", "approved_on")),
+                      E["BusinessCase"].partnership_id, snap.BusinessCase),
+    "communication": (select(*_columns(E["CommunicationPlan"], "partnership_id", "formal_cadence_days",
+                                       "informal_cadence_days", "decision_process", "escalation_path",
+                                       "response_target_days", "prioritization", "information_access")),
+                      E["CommunicationPlan"].partnership_id, snap.CommunicationPlan),
+}
+
+# records nested in their parent: signatures in agreements, measurements in metrics
+_SIGNATURES = (
+    select(E["Agreement"].partnership_id, *_columns(E["Signature"], "agreement_id", "party_id", "signed_by_id",
+                                                    "signed_on"))
+    .join_from(evidence.Signature, evidence.Agreement, E["Signature"].agreement_id == E["Agreement"].id),
+    E["Agreement"].partnership_id)
+_MEASUREMENTS = (
+    select(E["Metric"].partnership_id, *_columns(E["Measurement"], "metric_id", "period_end", "value"))
+    .join_from(evidence.Measurement, evidence.Metric, E["Measurement"].metric_id == E["Metric"].id)
+    .order_by(E["Measurement"].metric_id, E["Measurement"].period_end),
+    E["Metric"].partnership_id)
+
+_PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version).order_by(P.id)
+
+Batch = tuple[int, int] | Sequence[int]
+
+
+def _restrict(statement: Select, column, batch: Batch) -> Select:
+    if isinstance(batch, tuple) and len(batch) == 2 and not isinstance(batch, list):
+        return statement.where(column.between(*batch))
+    return statement.where(column.in_(list(batch)))
+
+
+def _grouped(connection: Connection, statement: Select, column, batch: Batch, make: Callable) -> dict[int, list]:
+    groups: dict[int, list] = defaultdict(list)
+    for row in connection.execute(_restrict(statement, column, batch)):
+        groups[row[0]].append(make(*row[1:]))
+    return groups
+
+
+def load_snapshots(connection: Connection, batch: Batch, *, include_terminated: bool = False
+                   ) -> list[snap.PartnershipSnapshot]:
+    """Snapshots of the partnerships in `batch`: an id range `(lo, hi)` or a list of ids."""
+    statement = _restrict(_PARTNERSHIPS, P.id, batch)
+    if not include_terminated:
+        statement = statement.where(P.state != "terminated")
+    heads = connection.execute(statement).all()
+    if not heads:
+        return []
+    if not isinstance(batch, tuple):
+        batch = [head[0] for head in heads]
+    related = {name: _grouped(connection, s, c, batch, make) for name, (s, c, make) in _RELATED.items()}
+    single = {name: _grouped(connection, s, c, batch, make) for name, (s, c, make) in _SINGLE.items()}
+    signatures = _grouped(connection, *_SIGNATURES, batch, snap.Signature)
+    measurements = _grouped(connection, *_MEASUREMENTS, batch, snap.Measurement)
+    return [_assemble(head, related, single, signatures, measurements) for head in heads]
+
+
+def _assemble(head, related, single, signatures, measurements) -> snap.PartnershipSnapshot:
+    pid = head[0]
+    fields = {name: tuple(groups.get(pid, ())) for name, groups in related.items()}
+    for name, groups in single.items():
+        found = groups.get(pid)
+        fields[name] = found[0] if found else None
+    if pid in signatures:
+        by_agreement: dict[int, list] = defaultdict(list)
+        for signature in signatures[pid]:
+            by_agreement[signature.agreement_id].append(signature)
+        fields["agreements"] = tuple(a._replace(signatures=tuple(by_agreement[a.id])) for a in fields["agreements"])
+    if pid in measurements:
+        by_metric: dict[int, list] = defaultdict(list)
+        for measurement in measurements[pid]:
+            by_metric[measurement.metric_id].append(measurement)
+        fields["metrics"] = tuple(m._replace(measurements=tuple(by_metric[m.id])) for m in fields["metrics"])
+    return snap.PartnershipSnapshot(*head, **fields)

@@ -1,0 +1,126 @@
+"""Reviews: gate reviews written only on change, approval modes, version-checked advances."""
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from engine.policies import read_policy
+from engine import transitions
+from engine.review import review_portfolio
+from engine.settings import DEFAULT_POLICY
+from engine.transitions import Transition
+from models import AuditEvent, GateReview, Partnership, Win, session_scope
+from tests import factories
+from tests.factories import AS_OF
+
+POLICY = read_policy(DEFAULT_POLICY)
+
+
+def count(engine, table) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def state_of(engine, key):
+    with Session(engine) as session:
+        p = session.query(Partnership).filter_by(key=key).one()
+        return p.phase, p.state, p.version
+
+
+def build(engine, *specs):
+    """specs: (key, phase, evidence builder or None)."""
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        for key, phase, evidence in specs:
+            p = factories.partnership(session, w, key, phase=phase)
+            if evidence:
+                evidence(session, w, p)
+    return w
+
+
+def review(engine, policy=POLICY, as_of=AS_OF):
+    return review_portfolio(engine, policy, as_of, batch_size=2)
+
+
+def test_gatekeeper_gate_makes_a_passing_partnership_ready_and_blocked_one_stays(engine):
+    build(engine, ("good", "alignment", factories.alignment_evidence), ("empty", "alignment", None))
+    report = review(engine)
+    assert report.reviewed == 2 and report.passed == 1 and report.written == 2
+    assert report.ready == ["good"] and report.advanced == []
+    assert state_of(engine, "good") == ("alignment", "ready", 2)
+    assert state_of(engine, "empty") == ("alignment", "active", 1)
+    assert report.blockers["business-case-approved"] == 1
+
+
+def test_auto_gate_advances_with_a_version_check_and_an_audit_event(engine):
+    build(engine, ("star", "execution", factories.execution_evidence))
+    report = review(engine)
+    assert report.advanced == ["star"]
+    assert state_of(engine, "star") == ("shared_vision", "active", 2)
+    with engine.connect() as connection:
+        kinds = connection.execute(select(AuditEvent.kind, AuditEvent.data)).all()
+    assert ("phase.advanced", {"phase": "shared_vision", "state": "active", "gate": "execution-to-shared-vision",
+                               "policy_version": POLICY.version, "from": "execution"}) in kinds
+
+
+def test_second_review_with_nothing_changed_writes_nothing_new(engine):
+    build(engine, ("good", "alignment", factories.alignment_evidence), ("empty", "alignment", None))
+    review(engine)
+    reviews, events = count(engine, GateReview), count(engine, AuditEvent)
+    again = review(engine)
+    assert (again.written, again.unchanged) == (0, 2)
+    assert (count(engine, GateReview), count(engine, AuditEvent)) == (reviews, events)
+    assert again.ready == [] and state_of(engine, "good") == ("alignment", "ready", 2)
+
+
+def test_unchanged_review_records_when_it_last_looked(engine):
+    build(engine, ("empty", "alignment", None))
+    review(engine)
+    review(engine, as_of=AS_OF.replace(day=28))
+    with engine.connect() as connection:
+        row = connection.execute(select(GateReview.as_of, GateReview.checked_as_of)).one()
+    assert row == (AS_OF, AS_OF.replace(day=28))
+
+
+def test_changed_evidence_writes_a_new_review_and_a_ready_partnership_falls_back(engine):
+    build(engine, ("good", "alignment", factories.alignment_evidence))
+    review(engine)
+    with session_scope(engine) as session:
+        session.query(Win).delete()
+    report = review(engine)
+    assert report.written == 1 and report.no_longer_ready == ["good"]
+    assert state_of(engine, "good") == ("alignment", "active", 3)
+    with engine.connect() as connection:
+        latest = connection.execute(select(GateReview.blockers).order_by(GateReview.id.desc())).first()
+    assert latest.blockers == ["every-party-wins"]
+
+
+def test_a_new_policy_version_writes_a_new_review_and_keeps_the_old_one(engine):
+    build(engine, ("empty", "alignment", None))
+    review(engine)
+    review(engine, policy=POLICY.model_copy(update={"version": "2027.1"}))
+    with engine.connect() as connection:
+        versions = connection.execute(select(GateReview.policy_version).order_by(GateReview.id)).scalars().all()
+    assert versions == [POLICY.version, "2027.1"]
+
+
+def test_a_stale_version_never_advances_twice(engine):
+    """A second reviewer acting on what it read before the first one advanced changes nothing."""
+    build(engine, ("star", "execution", factories.execution_evidence))
+    with engine.connect() as connection:
+        pid, version = connection.execute(select(Partnership.id, Partnership.version)).one()
+    assert review(engine).advanced == ["star"]
+    late = Transition(pid, version, "phase.advanced", phase="shared_vision", state="active")
+    with session_scope(engine) as session:
+        applied = transitions.apply(session, [late], actor="late reviewer", on=AS_OF)
+    assert applied == set()
+    assert state_of(engine, "star") == ("shared_vision", "active", 2)
+    with engine.connect() as connection:
+        advances = connection.execute(select(func.count()).where(AuditEvent.kind == "phase.advanced")).scalar_one()
+    assert advances == 1
+
+
+def test_terminated_partnerships_are_not_reviewed(engine):
+    build(engine, ("gone", "alignment", None))
+    with session_scope(engine) as session:
+        session.query(Partnership).update({"state": "terminated"})
+    assert review(engine).reviewed == 0
