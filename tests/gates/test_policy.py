@@ -1,0 +1,77 @@
+"""Loading a policy: bad ones are rejected whole, each problem named by file, line and field."""
+
+from pathlib import Path
+
+import pytest
+
+from engine.policies import read_policy
+from engine.settings import DEFAULT_POLICY
+from gates import InvalidDocument, parse_policy
+
+TEXT = DEFAULT_POLICY.read_text()
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(InvalidDocument) as caught:
+        parse_policy("proposed.yaml", text)
+    return [str(e) for e in caught.value.errors]
+
+
+def line_of(needle: str) -> int:
+    return next(n for n, line in enumerate(TEXT.splitlines(), start=1) if needle in line)
+
+
+def test_the_default_policy_loads_with_its_version():
+    policy = read_policy(DEFAULT_POLICY)
+    assert policy.version == "2026.11-1"
+    assert [g.id for g in policy.gates] == ["alignment-to-execution", "execution-to-shared-vision"]
+    assert policy.gate_from("shared_vision") is None
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("check: roles_assigned", "check: roles_asigned",
+     "proposed.yaml:{line}: gates[0].criteria[3].check: unknown check 'roles_asigned'"),
+    ("practice: knowledge_exchange", "practice: knowledge",
+     "proposed.yaml:{line}: gates[1].criteria[5].practice: unknown practice 'knowledge'"),
+    ("params: {periods: 3}", "params: {periods: three}",
+     "proposed.yaml:{line}: gates[1].criteria[1].params.periods: Input should be a valid integer"),
+    ("params: {periods: 3}", "params: {period: 3}",
+     "proposed.yaml:{line}: gates[1].criteria[1].params.period: unknown field"),
+    ("params: {kind: relationship}", "params: {}",
+     "proposed.yaml:{line}: gates[0].criteria[10].params.kind: required field is missing"),
+    ("level: must\n        owner_role: sponsor", "level: might\n        owner_role: sponsor",
+     "proposed.yaml:{line}: gates[0].criteria[0].level: Input should be 'must' or 'should'"),
+    ("    to: shared_vision", "    to: nirvana",
+     "proposed.yaml:{line}: gates[1].to: unknown phase 'nirvana' (phases: alignment, execution, shared_vision)"),
+    ("    from: execution", "    from: alignment", "proposed.yaml:{line}: gates[1].from: a second gate leaves alignment"),
+    ("id: risks-mitigated", "id: roles-assigned",
+     "proposed.yaml:{line}: gates[0].criteria[5].id: duplicate id 'roles-assigned' (first used at line {first})"),
+    ("task_due_days: 14", "task_due_days: 14\nbudget: 5", "proposed.yaml:{next_line}: budget: unknown field"),
+])
+def test_a_bad_policy_names_the_place_of_the_problem(old, new, expected):
+    line = TEXT[:TEXT.index(old)].count("\n") + 1
+    message = expected.format(line=line, next_line=line + 1, first=line_of("id: roles-assigned"))
+    assert message in errors_of(TEXT.replace(old, new, 1))
+
+
+def test_every_problem_is_reported_at_once():
+    text = TEXT.replace("check: roles_assigned", "check: nope").replace("practice: knowledge_exchange", "practice: x")
+    assert len(errors_of(text)) == 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "proposed.yaml:1: (document): the file is empty"),
+    ("version: [1\n", "proposed.yaml:2: (document): YAML syntax error: expected ',' or ']', but got '<stream end>'"),
+    ("version: '1'\nversion: '2'\ngates: []\n", "proposed.yaml:2: version: duplicate key"),
+    ("version: '1'\n", "proposed.yaml:1: gates: required field is missing"),
+])
+def test_malformed_documents_are_named(text, expected):
+    assert errors_of(text) == [expected]
+
+
+def test_an_unreadable_policy_file_is_an_error_not_a_crash(tmp_path: Path):
+    with pytest.raises(InvalidDocument, match="No such file or directory"):
+        read_policy(tmp_path / "missing.yaml")
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InvalidDocument, match=r"latin1.yaml:1: \(document\): not UTF-8 text \(byte 0xe9\)"):
+        read_policy(tmp_path / "latin1.yaml")

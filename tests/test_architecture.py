@@ -1,0 +1,54 @@
+"""The arrows of DESIGN.md, the public faces of the rooms, and the one write path."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = {
+    "gates": {"models", "engine", "flows", "cli", "notify", "prefect", "sqlmodel", "sqlalchemy", "httpx",
+              "socket", "requests", "os", "pathlib", "datetime.datetime"},
+    "models": {"engine", "flows", "cli", "notify", "prefect"},
+    "engine": {"flows", "cli", "prefect"},
+    "notify": {"engine", "flows", "cli", "prefect"},
+}
+
+
+def imports_of(room: str):
+    for path in sorted((ROOT / room).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                yield path, [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield path, [node.module]
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_rooms_import_only_downwards(room):
+    bad = [(path.relative_to(ROOT), name) for path, names in imports_of(room) for name in names
+           if name.split(".")[0] in FORBIDDEN[room] or name in FORBIDDEN[room]]
+    assert bad == []
+
+
+def test_only_the_transitions_module_writes_phase_or_state():
+    writes = re.compile(r"update\(\s*Partnership\b|\.(phase|state)\s*=[^=]|Partnership\.__table__\.update")
+    offenders = [str(path.relative_to(ROOT)) for room in ("engine", "models", "flows", "cli", "notify")
+                 for path in (ROOT / room).rglob("*.py")
+                 if path != ROOT / "engine" / "transitions.py" and writes.search(path.read_text())]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(("package", "exported"), [
+    ("gates", {"CHECKS", "PHASES", "PRACTICES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
+               "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
+               "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
+               "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase"}),
+    ("flows", {"ReviewParameters", "review_partnership", "review_portfolio"}),
+    ("notify", {"environment", "render"}),
+])
+def test_public_faces_are_pinned(package, exported):
+    module = __import__(package)
+    assert set(module.__all__) == exported
+    assert all(hasattr(module, name) for name in module.__all__)
