@@ -6,7 +6,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 PHASE_NAMES = {"alignment": "Alignment", "execution": "Execution", "shared_vision": "Shared vision"}
 
 
@@ -65,13 +65,11 @@ def partnership(view: dict) -> None:
 
 
 def criteria_table(criteria: list[dict]) -> None:
-    table = Table(show_edge=False, pad_edge=False)
-    for column in ("", "criterion", "level", "practice", "explanation"):
-        table.add_column(column, overflow="fold")
+    """One line per criterion, its explanation beneath: readable at any terminal width."""
     for c in criteria:
         mark = "[green]✔[/green]" if c["passed"] else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
-        table.add_row(mark, c["id"], c["level"], c["practice_name"], c["explanation"])
-    console.print(table)
+        console.print(f"  {mark} {c['level']:<6} {c['id']}  [dim]({c['practice_name']})[/dim]")
+        console.print(f"           {c['explanation']}")
 
 
 def history(events: list[dict]) -> None:

@@ -34,8 +34,9 @@ def every_party_stated_win(snapshot: PartnershipSnapshot, as_of: date) -> Outcom
     stated = {win.party_id for win in snapshot.wins if win.statement.strip()}
     missing = _missing_parties(snapshot, stated)
     if missing:
-        verb = "has" if len(missing) == 1 else "have"
-        return failed(f"party {_names(snapshot, missing)} {verb} not stated its win")
+        if len(missing) == 1:
+            return failed(f"party {_names(snapshot, missing)} has not stated its win")
+        return failed(f"parties {_names(snapshot, missing)} have not stated their wins")
     return passed("every party stated what it must win")
 
 

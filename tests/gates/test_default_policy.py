@@ -142,3 +142,8 @@ def test_a_renewal_signed_by_all_keeps_the_agreement_in_force():
 def test_overdue_open_commitment_counts_against_the_ratio():
     open_late = X.commitments[:9] + (Commitment(2, "Late", date(2026, 11, 1), "open", None),)
     assert results(replace(X, commitments=open_late))["commitments-honored"].passed  # 9 of 10 = 90 %
+
+
+def test_several_parties_without_a_win_are_all_named():
+    assert results(replace(A, wins=()))["every-party-wins"].explanation == (
+        "parties Acme, Northwind have not stated their wins")

@@ -1,0 +1,172 @@
+"""The `partnerflow` command in-process: answers, JSON shapes, clear errors, nothing written on refusal."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine.policies import read_policy
+from engine.review import review_portfolio
+from engine.settings import DEFAULT_POLICY
+from models import session_scope
+from tests import factories
+from tests.factories import AS_OF
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def portfolio(engine):
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        factories.alignment_evidence(session, w, factories.partnership(session, w, "acme-supply"))
+        factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
+        factories.partnership(session, w, "empty")
+    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    return engine
+
+
+def table_counts(engine):
+    with engine.connect() as connection:
+        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in SQLModel.metadata.sorted_tables}
+
+
+def test_status_of_the_portfolio(portfolio):
+    code, out, _ = run("status")
+    assert code == 0
+    assert "Waiting for a gatekeeper" in out and "acme-supply" in out
+    assert "empty" in out and "business-case-approved" in out
+
+
+def test_status_json_of_a_partnership_explains_every_criterion(portfolio):
+    code, out, _ = run("status", "empty", "--json", "--as-of", AS_OF)
+    view = json.loads(out)
+    assert code == 0
+    assert (view["key"], view["phase"], view["state"]) == ("empty", "alignment", "active")
+    gate = view["next_gate"]
+    assert gate["id"] == "alignment-to-execution" and gate["passed"] is False
+    first = gate["criteria"][0]
+    assert {"id", "practice", "level", "passed", "explanation"} <= set(first)
+    assert (first["id"], first["passed"], first["explanation"]) == (
+        "business-case-approved", False, "no business case recorded")
+
+
+def test_status_text_of_a_partnership(portfolio):
+    code, out, _ = run("status", "acme-supply", "--as-of", AS_OF)
+    assert code == 0
+    assert "needs 2 gatekeeper(s), one from each party" in out and "business case approved on 2026-01-10" in out
+
+
+@pytest.mark.parametrize("args", [("status", "nope"), ("history", "nope"),
+                                  ("decide", "nope", "go", "--by", "gina@northwind.example", "--reason", "x")])
+def test_an_unknown_partnership_is_named(portfolio, args):
+    code, _, err = run(*args)
+    assert code == 1 and "error: no partnership with key 'nope'" in err
+
+
+def test_a_decision_by_a_non_gatekeeper_is_refused_and_nothing_is_written(portfolio):
+    before = table_counts(portfolio)
+    code, _, err = run("decide", "acme-supply", "go", "--by", "max@acme.example", "--reason", "Looks fine")
+    assert code == 1 and "error: max@acme.example is not a gatekeeper" in err
+    assert table_counts(portfolio) == before
+
+
+def test_a_decision_on_a_terminated_partnership_is_refused(portfolio):
+    assert run("decide", "empty", "kill", "--by", "gina@northwind.example", "--reason", "Never started")[0] == 0
+    before = table_counts(portfolio)
+    code, _, err = run("decide", "empty", "hold", "--by", "gus@northwind.example", "--reason", "Wait")
+    assert code == 1 and "error: empty is terminated: no further decisions" in err
+    assert table_counts(portfolio) == before
+
+
+def test_decide_and_history(portfolio):
+    code, out, _ = run("decide", "acme-supply", "go", "--by", "gina@northwind.example", "--reason", "Solid case",
+                       "--as-of", AS_OF)
+    assert code == 0 and "vote recorded (1 of 2)" in out
+    code, out, _ = run("history", "acme-supply", "--json")
+    kinds = [event["kind"] for event in json.loads(out)]
+    assert code == 0 and kinds == ["state.ready", "decision.go"]
+
+
+def test_a_bad_date_is_a_usage_error(portfolio):
+    code, _, err = run("status", "empty", "--as-of", "27/11/2026")
+    assert code == 2 and "is not a date like 2026-11-27" in err
+
+
+def test_an_uninitialized_database_says_to_run_init(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    from engine.settings import get_settings
+
+    get_settings.cache_clear()
+    code, _, err = run("status")
+    assert code == 1 and "is not initialized: run `partnerflow init`" in err
+    assert run("init")[0] == 0 and run("init")[0] == 0  # idempotent
+    code, out, _ = run("status")
+    assert code == 0 and "Not reviewed yet" in out
+    get_settings.cache_clear()
+
+
+def test_a_database_that_does_not_answer_is_named(monkeypatch):
+    monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    from engine.settings import get_settings
+
+    get_settings.cache_clear()
+    code, _, err = run("status")
+    get_settings.cache_clear()
+    assert code == 1 and "does not answer" in err
+
+
+def test_policy_check_names_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEFAULT_POLICY.read_text().replace("check: roles_assigned", "check: nope"))
+    code, _, err = run("policy", "check", bad)
+    assert code == 1
+    assert f"{bad}:37: gates[0].criteria[3].check: unknown check 'nope'" in err
+    assert "1 problem(s) found; nothing was written" in err
+    code, out, _ = run("policy", "check", DEFAULT_POLICY)
+    assert code == 0 and "is valid (2 gates, 19 criteria, 4 monitors)" in out
+
+
+def test_policy_show_json_is_the_policy_in_force():
+    code, out, _ = run("policy", "show", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["version"] == "2026.11-1" and shown["gates"][0]["from"] == "alignment"
+
+
+def test_policy_what_if_lists_flips_and_writes_nothing(portfolio, tmp_path):
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(DEFAULT_POLICY.read_text().replace('"2026.11-1"', '"2027.1"')
+                        .replace("params: {minimum: 1}\n        level: must\n        owner_role: owner\n"
+                                 "        task: Assess", "params: {minimum: 2}\n        level: must\n"
+                                 "        owner_role: owner\n        task: Assess"))
+    before = table_counts(portfolio)
+    code, out, _ = run("policy", "what-if", stricter, "--json", "--as-of", AS_OF)
+    result = json.loads(out)
+    assert code == 0 and table_counts(portfolio) == before
+    assert result["proposed_version"] == "2027.1"
+    assert result["flips"] == [{"key": "acme-supply", "phase": "alignment", "gate": "alignment-to-execution",
+                                "passes_now": True, "would_pass": False,
+                                "reasons": ["would fail risks-mitigated: 1 risk(s) assessed, at least 2 needed"]}]
+
+
+def test_help_and_status_answer_without_importing_prefect(database_url):
+    script = ("import sys\nfrom cli.main import app\n"
+              "for args in (['--help'], ['status'], ['policy', 'show']):\n"
+              "    try:\n        app(args)\n    except SystemExit as exit:\n        assert exit.code == 0, args\n"
+              "assert 'prefect' not in sys.modules, 'prefect was imported'\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Portfolio" in done.stdout
