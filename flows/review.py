@@ -12,12 +12,13 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from engine import clock, progress
-from engine.database import ready_engine
+from engine.database import get_engine, ready_engine
 from engine.lookup import partnership_ids
 from engine.policies import policy_in_force
 from engine.reports import review_summary
 from engine.review import ReviewReport, plan_batches, review_batch
 from engine.settings import get_settings
+from gates import Policy
 from models import session_scope
 
 
@@ -29,15 +30,14 @@ class ReviewParameters(BaseModel):
 
 @task(name="plan-review-batches", cache_policy=NO_CACHE)
 def plan_review(batch_size: int) -> list[tuple[int, int]]:
-    with ready_engine().connect() as connection:
+    with get_engine().connect() as connection:
         return plan_batches(connection, batch_size)
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def review_one_batch(batch, as_of: date) -> ReviewReport:
+def review_one_batch(batch, as_of: date, policy: Policy) -> ReviewReport:
     """One transaction: safe to retry, since reviewing twice changes nothing the second time."""
-    policy = policy_in_force(get_settings().policy_path)
-    with session_scope(ready_engine()) as session:
+    with session_scope(get_engine()) as session:
         return review_batch(session, policy, batch, as_of)
 
 
@@ -48,14 +48,15 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     settings = get_settings()
     as_of = parameters.as_of or clock.today()
     policy = policy_in_force(settings.policy_path)
+    engine = ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
     if parameters.partnerships:
-        with session_scope(ready_engine()) as session:
+        with session_scope(engine) as session:
             batches = [partnership_ids(session, parameters.partnerships)]
     else:
         batches = plan_review(parameters.batch_size or settings.review_batch_size)
     report = ReviewReport()
     for done, batch in enumerate(batches, start=1):
-        report += review_one_batch(batch, as_of)
+        report += review_one_batch(batch, as_of, policy)  # one policy version for the whole run
         progress.report(done, len(batches))
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")

@@ -6,6 +6,7 @@ never read settings: the URL comes from the caller.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -69,7 +70,9 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest migration of the code (read once per process)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
