@@ -99,7 +99,9 @@ def _go(session, policy, partnership, person, gate: Gate | None, evaluation: Gat
         return f"advanced to {next_phase(partnership.phase)}", advance
     waiting = [f"{max(needed - len(voters), 0)} more gatekeeper(s)"] if len(voters) < needed else []
     waiting += [f"a gatekeeper of {name}" for name in missing_parties]
-    return f"vote recorded ({len(voters)} of {needed}); waiting for {' and '.join(waiting)}", None
+    # a vote bumps the version too, so two votes cast at once cannot both miss being the last one
+    vote = Transition(partnership.id, partnership.version, None)
+    return f"vote recorded ({len(voters)} of {needed}); waiting for {' and '.join(waiting)}", vote
 
 
 def _votes(session: Session, partnership: Partnership, gate: Gate) -> list[Person]:

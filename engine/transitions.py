@@ -21,7 +21,7 @@ P = Partnership.__table__.c
 class Transition(NamedTuple):
     partnership_id: int
     version: int  # the version the change was decided on
-    event: str  # audit kind: "phase.advanced", "state.ready", ...
+    event: str | None  # audit kind ("phase.advanced", "state.ready", ...); None when the caller records it
     phase: str | None = None  # the new phase, or None to keep it
     state: str | None = None  # the new state, or None to keep it
     data: dict[str, Any] = {}
@@ -50,7 +50,7 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, on: da
     audit.record_many(session, [
         {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
          "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
-        for t in transitions if t.partnership_id in applied
+        for t in transitions if t.partnership_id in applied and t.event is not None
     ])
     return applied
 

@@ -158,3 +158,14 @@ def test_conditional_go_shows_its_open_item_and_history_tells_the_story(ready):
     assert [e["kind"] for e in events] == ["state.ready", "decision.go", "decision.go", "decision.go",
                                            "phase.advanced"]
     assert events[-1]["data"]["approved_by"] == [GINA, GUS, GRACE]
+
+
+def test_every_vote_bumps_the_version_so_concurrent_votes_conflict(ready):
+    """Two gatekeepers voting on the same read: the version guard refuses the second, never loses it."""
+    def version():
+        with ready.connect() as connection:
+            return connection.execute(select(Partnership.version).where(Partnership.key == "acme-supply")).scalar()
+
+    before = version()
+    go(ready, GINA)
+    assert version() == before + 1
