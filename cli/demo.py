@@ -42,7 +42,7 @@ def run_demo(directory: Path) -> None:
         portfolio = views.portfolio(session)
         render.console.print("\n[bold]3. The portfolio[/bold]")
         render.portfolio(portfolio)
-        example = _most_blocked(portfolio)
+        example = _telling_example(portfolio)
         if example:
             render.console.print(f"\n[bold]4. Why {example} is blocked[/bold]")
             from engine.policies import policy_in_force
@@ -52,8 +52,10 @@ def run_demo(directory: Path) -> None:
     _next_steps(url, portfolio, example)
 
 
-def _most_blocked(portfolio: dict) -> str | None:
-    blocked = sorted(portfolio["blocked"], key=lambda b: (-len(b["blockers"]), b["key"]))
+def _telling_example(portfolio: dict) -> str | None:
+    """The furthest-along partnership held back by a single blocker: the most instructive one."""
+    order = {"alignment": 0, "execution": 1, "shared_vision": 2}
+    blocked = sorted(portfolio["blocked"], key=lambda b: (len(b["blockers"]), -order[b["phase"]], b["key"]))
     return blocked[0]["key"] if blocked else None
 
 
@@ -64,7 +66,8 @@ def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
   export PARTNERFLOW_DATABASE_URL={url}
   partnerflow status                                  # the portfolio
   partnerflow status {example or 'KEY'} --as-of {DEMO_AS_OF}     # every criterion explained
-  partnerflow decide {ready} go --by gina.gatekeeper@northwind.example --reason "Business case is solid" --as-of {DEMO_AS_OF}
+  partnerflow decide {ready} go --by daniel.okafor@northwind.example --reason "Business case is solid" --as-of {DEMO_AS_OF}
+  partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear" --as-of {DEMO_AS_OF}
   partnerflow history {ready}
   partnerflow policy what-if examples/stricter-policy.yaml --as-of {DEMO_AS_OF}
   partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen""")

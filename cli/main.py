@@ -101,8 +101,9 @@ def review(as_of: AsOf = None, json: Json = False,
 
 
 def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
-    from cli.offline import run_flow
+    from cli.offline import prepare_prefect_environment, run_flow
 
+    prepare_prefect_environment()  # before anything imports Prefect
     with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
         from engine import progress
         from flows import ReviewParameters, review_portfolio

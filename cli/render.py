@@ -58,17 +58,21 @@ def partnership(view: dict) -> None:
         console.print(f"\nNext gate [bold]{gate['id']}[/bold]: {verdict}; {who}")
         criteria_table(gate["criteria"])
     if view["monitors"]:
-        console.print("\n[bold]Monitors[/bold]")
-        criteria_table(view["monitors"])
+        console.print("\n[bold]Monitors[/bold] (in every phase; they raise attention, they do not block)")
+        criteria_table(view["monitors"], monitor=True)
     for item in view["open_conditions"]:
         console.print(f"Open condition: {item['condition']} (since {item['decided_at'][:10]})")
 
 
-def criteria_table(criteria: list[dict]) -> None:
+def criteria_table(criteria: list[dict], *, monitor: bool = False) -> None:
     """One line per criterion, its explanation beneath: readable at any terminal width."""
     for c in criteria:
-        mark = "[green]✔[/green]" if c["passed"] else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
-        console.print(f"  {mark} {c['level']:<6} {c['id']}  [dim]({c['practice_name']})[/dim]")
+        level = "" if monitor else f"{c['level']:<6} "
+        if c["passed"]:
+            mark = "[green]✔[/green]"
+        else:
+            mark = "[yellow]![/yellow]" if monitor else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
+        console.print(f"  {mark} {level}{c['id']}  [dim]({c['practice_name']})[/dim]")
         console.print(f"           {c['explanation']}")
 
 

@@ -110,8 +110,8 @@ def _build(node, path: Path, lines, errors, source, constructor) -> Any:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
-                key = str(key)
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                key = key_node.value  # `on:` and `yes:` are booleans to YAML; keep the text written
             if key in result:
                 errors.append(DocumentError(source, key_node.start_mark.line + 1, field_name(path + (key,)),
                                             "duplicate key"))
@@ -121,4 +121,10 @@ def _build(node, path: Path, lines, errors, source, constructor) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), lines, errors, source, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except ValueError as exc:  # a scalar with no value, such as the date 2026-02-30
+        what = "date" if node.tag.endswith(":timestamp") else "value"
+        errors.append(DocumentError(source, node.start_mark.line + 1, field_name(path),
+                                    f"{node.value!r} is not a valid {what}: {exc}"))
+        return None

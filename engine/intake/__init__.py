@@ -1,0 +1,53 @@
+"""Intake: importing a portfolio (programs, parties, people, partnerships and their evidence).
+
+An import is all-or-nothing: every document is read and validated, together and against
+the database, before anything is written; on any error `InvalidDocument` names the file,
+line and field of every one of them and nothing is written. The functions flush but never
+commit: the caller owns the transaction. The format is described in docs/import-format.md.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlmodel import Session
+
+from engine.intake.apply import ImportSummary, apply_reading
+from engine.intake.check import check_reading
+from engine.intake.existing import load_existing
+from engine.intake.read import read_documents
+from gates.documents import DocumentError, InvalidDocument
+
+__all__ = ["ImportSummary", "import_documents", "import_files"]
+
+
+def import_files(session: Session, paths: Iterable[Path], *, actor: str = "import") -> ImportSummary:
+    """Import the YAML (.yaml, .yml) and CSV (.csv) files at `paths` as one import."""
+    documents, unreadable = [], []
+    for path in paths:
+        try:
+            documents.append((str(path), Path(path).read_bytes()))
+        except FileNotFoundError:
+            unreadable.append(DocumentError(str(path), 1, "(document)", "file not found"))
+        except OSError as exc:
+            unreadable.append(DocumentError(str(path), 1, "(document)", f"cannot be read: {exc.strerror or exc}"))
+    return _import(session, documents, actor, unreadable)
+
+
+def import_documents(session: Session, documents: Iterable[tuple[str, bytes]], *,
+                     actor: str = "import") -> ImportSummary:
+    """Import documents given as (source name, raw bytes); the name's suffix says YAML or CSV."""
+    return _import(session, list(documents), actor, [])
+
+
+def _import(session: Session, documents: list[tuple[str, bytes]], actor: str,
+            unreadable: list[DocumentError]) -> ImportSummary:
+    reading = read_documents(documents)
+    if unreadable:
+        reading.fail(unreadable)
+    existing = load_existing(session, reading)
+    errors = reading.errors + check_reading(reading, existing)
+    if errors:
+        raise InvalidDocument(errors)
+    summary = apply_reading(session, reading, existing, actor)
+    session.flush()
+    return summary

@@ -1,0 +1,141 @@
+"""Reading import documents: YAML and CSV text into validated shapes, each with its place.
+
+Every entity is validated on its own, so one bad item does not hide the errors of the
+others, and the keys of invalid items are still known (a reference to them is not
+reported as unknown as well).
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.intake.schema import ENTITY_SHAPES, Shape
+from gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
+
+KEY_FIELDS = {"programs": "key", "parties": "key", "people": "email", "partnerships": "key"}
+CSV_COLUMNS = ("key", "name", "kind", "program", "parties", "phase", "phase_since", "sponsor", "owner")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A validated entity and where it was written."""
+
+    shape: Any  # a Shape
+    located: Located
+    path: tuple[str | int, ...]
+
+    def error(self, sub: Sequence[str | int], message: str) -> DocumentError:
+        return self.located.error(self.path + tuple(sub), message)
+
+    def place(self, sub: Sequence[str | int] = ()) -> str:
+        return f"{self.located.source}:{self.located.line_of(self.path + tuple(sub))}"
+
+
+@dataclass
+class Reading:
+    """Everything read from the documents of one import, and the errors found so far."""
+
+    items: dict[str, list[Item]] = field(default_factory=lambda: {kind: [] for kind in ENTITY_SHAPES})
+    declared: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in ENTITY_SHAPES})
+    errors: list[DocumentError] = field(default_factory=list)
+    complete: bool = True  # False when a document (or a part of one) could not be read at all
+    sources: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, raw: Any, located: Located, path: tuple[str | int, ...]) -> None:
+        key = raw.get(KEY_FIELDS[kind]) if isinstance(raw, dict) else None
+        if isinstance(key, str):
+            self.declared[kind].add(key)
+        try:
+            shape: Shape = ENTITY_SHAPES[kind].model_validate(raw)
+        except ValidationError as exc:
+            self.errors += located.errors_from(exc, path)
+            return
+        self.items[kind].append(Item(shape, located, path))
+
+    def fail(self, errors: Iterable[DocumentError]) -> None:
+        self.errors += errors
+        self.complete = False
+
+
+def read_documents(documents: Iterable[tuple[str, bytes]]) -> Reading:
+    reading = Reading()
+    for source, raw in documents:
+        reading.sources.append(source)
+        try:
+            read_document(reading, source, raw)
+        except InvalidDocument as exc:
+            reading.fail(exc.errors)
+    return reading
+
+
+def read_document(reading: Reading, source: str, raw: bytes) -> None:
+    suffix = PurePath(source).suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        message = f"unknown file type {suffix or '(none)'!r}: expected .yaml, .yml or .csv"
+        raise InvalidDocument([DocumentError(source, 1, "(document)", message)])
+    reader(reading, source, decode(source, raw))
+
+
+def read_yaml(reading: Reading, source: str, text: str) -> None:
+    document = parse_yaml(source, text)
+    if not isinstance(document.data, dict):
+        raise InvalidDocument([document.error((), "expected a mapping of " + ", ".join(ENTITY_SHAPES))])
+    for kind, entries in document.data.items():
+        if kind not in ENTITY_SHAPES:
+            reading.fail([document.error((kind,), "unknown field (expected " + ", ".join(ENTITY_SHAPES) + ")")])
+        elif not isinstance(entries, list):
+            reading.fail([document.error((kind,), "expected a list")])
+        else:
+            for index, raw in enumerate(entries):
+                reading.add(kind, raw, document, (kind, index))
+
+
+def read_csv(reading: Reading, source: str, text: str) -> None:
+    """Partnerships, one a row; the header (line 1) names the columns, in any order."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InvalidDocument([DocumentError(source, 1, "(document)", "the file is empty")])
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(rows)]
+        _check_header(source, header)
+        start = rows.line_num + 1
+        for cells in rows:
+            line, start = start, rows.line_num + 1
+            _read_row(reading, source, header, cells, line)
+    except csv.Error as exc:
+        raise InvalidDocument([DocumentError(source, rows.line_num, "(document)", f"CSV error: {exc}")]) from None
+
+
+def _check_header(source: str, header: list[str]) -> None:
+    errors = [DocumentError(source, 1, name or "(header)", "unknown column (expected some of "
+                            + ", ".join(CSV_COLUMNS) + ")") for name in header if name not in CSV_COLUMNS]
+    errors += [DocumentError(source, 1, name, "column given twice")
+               for name in sorted({n for n in header if header.count(n) > 1})]
+    if "key" not in header:
+        errors.append(DocumentError(source, 1, "key", "the required column is missing"))
+    if errors:
+        raise InvalidDocument(errors)
+
+
+def _read_row(reading: Reading, source: str, header: list[str], cells: list[str], line: int) -> None:
+    if not any(cell.strip() for cell in cells):
+        return  # a blank line
+    if len(cells) > len(header):
+        reading.fail([DocumentError(source, line, "(row)",
+                                    f"{len(cells)} cells, but the header names {len(header)} columns")])
+        return
+    row: dict[str, Any] = {name: cell.strip() for name, cell in zip(header, cells) if cell.strip()}
+    if "parties" in row:
+        row["parties"] = [key.strip() for key in row["parties"].split(";") if key.strip()]
+    located = Located(source, row, {(): line, **{(name,): line for name in row}})
+    reading.add("partnerships", row, located, ())
+
+
+READERS = {".yaml": read_yaml, ".yml": read_yaml, ".csv": read_csv}

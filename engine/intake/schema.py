@@ -1,0 +1,80 @@
+"""The shapes of an import document: programs, parties, people and partnerships.
+
+Only the keys are always required of a partnership; a new one also needs the fields of
+REQUIRED_ON_CREATE. Evidence sections are in `engine.intake.evidence`.
+"""
+
+from typing import Literal
+
+from pydantic import field_validator
+
+from engine.intake.evidence import EvidenceIn
+from engine.intake.fields import Day, Email, Flag, Key, Path, Role, Shape, Text, references
+from models.core import KIND_VALUES, PHASE_VALUES
+
+__all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
+
+
+# Who and what
+class ProgramIn(Shape):
+    key: Key
+    name: Text
+
+
+class PartyIn(Shape):
+    key: Key
+    name: Text
+    internal: Flag = False
+
+
+class PersonIn(Shape):
+    refs = {"party": ("party_id", "party")}
+    email: Email
+    name: Text
+    party: Key
+    roles: tuple[Role, ...] = ()
+
+
+class MemberIn(Shape):
+    refs = {"person": ("person_id", "person")}
+    person: Email
+    role: Role
+    responsibilities: str = ""
+
+
+class PartnershipIn(Shape):
+    """Only `key` is always required; a new partnership also needs the fields of REQUIRED_ON_CREATE."""
+
+    refs = {"program": ("program_id", "program"), "parties": ("party_id", "party"),
+            "sponsor": ("sponsor_id", "person"), "owner": ("owner_id", "person")}
+    children = ("members", "evidence")
+    key: Key
+    name: Text | None = None
+    kind: Literal[KIND_VALUES] | None = None  # type: ignore[valid-type]
+    program: Key | None = None
+    parties: tuple[Key, ...] | None = None
+    phase: Literal[PHASE_VALUES] | None = None  # type: ignore[valid-type]
+    phase_since: Day | None = None
+    sponsor: Email | None = None
+    owner: Email | None = None
+    members: tuple[MemberIn, ...] | None = None
+    evidence: EvidenceIn | None = None
+
+    @field_validator("parties")
+    @classmethod
+    def _two_distinct_parties(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return value
+        twice = sorted({key for key in value if value.count(key) > 1})
+        if twice:
+            raise ValueError(f"party {', '.join(map(repr, twice))} is listed more than once")
+        if len(value) < 2:
+            raise ValueError(f"a partnership needs at least two distinct parties ({len(value)} given)")
+        return value
+
+
+REQUIRED_ON_CREATE = ("name", "program", "parties", "sponsor", "owner")
+
+ENTITY_SHAPES: dict[str, type[Shape]] = {
+    "programs": ProgramIn, "parties": PartyIn, "people": PersonIn, "partnerships": PartnershipIn,
+}
