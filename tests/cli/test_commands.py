@@ -170,3 +170,22 @@ def test_help_and_status_answer_without_importing_prefect(database_url):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Portfolio" in done.stdout
+
+
+def test_import_prints_every_error_with_its_place_and_writes_nothing(engine, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("parties:\n  - key: acme\n    name: Acme\n    colour: blue\n"
+                   "partnerships:\n  - key: p1\n    name: P1\n    program: nowhere\n    parties: [acme]\n")
+    before = table_counts(engine)
+    code, _, err = run("import", bad)
+    assert code == 1
+    assert f"{bad}:4: parties[0].colour: unknown field" in err
+    assert "nothing was written" in err
+    assert table_counts(engine) == before
+
+
+def test_import_of_the_sample_portfolio(engine):
+    code, out, _ = run("import", ROOT / "examples" / "portfolio.yaml", ROOT / "examples" / "partnerships.csv")
+    assert code == 0 and "created" in out and "17 partnerships" in out
+    code, out, _ = run("import", ROOT / "examples" / "portfolio.yaml", ROOT / "examples" / "partnerships.csv")
+    assert code == 0 and "nothing changed" in out
