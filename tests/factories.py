@@ -131,3 +131,12 @@ def existing_world(session: Session) -> World:
                  people["olivia@northwind.example"], people["sam@northwind.example"],
                  [people["gina@northwind.example"], people["gus@northwind.example"]],
                  people["grace@acme.example"], people["max@acme.example"])
+
+
+def small_portfolio(session: Session) -> World:
+    """Three partnerships: acme-supply passes its gatekeeper gate, star its auto gate, empty nothing."""
+    w = world(session)
+    alignment_evidence(session, w, partnership(session, w, "acme-supply"))
+    execution_evidence(session, w, partnership(session, w, "star", phase="execution"))
+    partnership(session, w, "empty")
+    return w

@@ -67,13 +67,17 @@ def agreement_signed_and_in_force(snapshot: PartnershipSnapshot, as_of: date) ->
     return failed(f"{latest.kind} {latest.reference} is not signed by {_names(snapshot, unsigned)}")
 
 
+def _on_every_side(snapshot: PartnershipSnapshot, covered: set[int], *, lacking: str, done: str) -> Outcome:
+    """Passes when every party is covered; `lacking` names the parties that are not."""
+    missing = _missing_parties(snapshot, covered)
+    return failed(lacking.format(parties=_names(snapshot, missing))) if missing else passed(done)
+
+
 @check
 def roles_assigned(snapshot: PartnershipSnapshot, as_of: date) -> Outcome:
     assigned = {m.party_id for m in snapshot.members if m.role.strip() and m.responsibilities.strip()}
-    missing = _missing_parties(snapshot, assigned)
-    if missing:
-        return failed(f"no role with responsibilities assigned for {_names(snapshot, missing)}")
-    return passed("roles and responsibilities assigned on every side")
+    return _on_every_side(snapshot, assigned, lacking="no role with responsibilities assigned for {parties}",
+                          done="roles and responsibilities assigned on every side")
 
 
 @check
@@ -105,10 +109,8 @@ def risks_mitigated(snapshot: PartnershipSnapshot, as_of: date, *, minimum: int 
 @check
 def decision_maker_on_every_side(snapshot: PartnershipSnapshot, as_of: date) -> Outcome:
     covered = {s.party_id for s in snapshot.stakeholders if s.influence == "decision_maker"}
-    missing = _missing_parties(snapshot, covered)
-    if missing:
-        return failed(f"no decision maker identified at {_names(snapshot, missing)}")
-    return passed("a decision maker is identified on every side")
+    return _on_every_side(snapshot, covered, lacking="no decision maker identified at {parties}",
+                          done="a decision maker is identified on every side")
 
 
 @check

@@ -30,10 +30,7 @@ def run(*args):
 @pytest.fixture
 def portfolio(engine):
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.alignment_evidence(session, w, factories.partnership(session, w, "acme-supply"))
-        factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
-        factories.partnership(session, w, "empty")
+        factories.small_portfolio(session)
     review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
     return engine
 

@@ -23,10 +23,7 @@ GINA, GUS, GRACE, OLIVIA, MAX = ("gina@northwind.example", "gus@northwind.exampl
 def ready(engine):
     """One alignment partnership passing its gatekeeper gate (2 approvers, one per party)."""
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.alignment_evidence(session, w, factories.partnership(session, w, "acme-supply"))
-        factories.partnership(session, w, "blocked")
-        factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
+        factories.small_portfolio(session)
     review_portfolio(engine, POLICY, AS_OF, batch_size=100)
     return engine
 
@@ -53,7 +50,7 @@ def phase_state(engine, key="acme-supply"):
 
 @pytest.mark.parametrize(("by", "key", "verdict", "message"), [
     (MAX, "acme-supply", "go", "max@acme.example is not a gatekeeper"),
-    (GINA, "blocked", "go", "go refused: must-meet criteria of alignment-to-execution fail — business-case-approved"),
+    (GINA, "empty", "go", "go refused: must-meet criteria of alignment-to-execution fail — business-case-approved"),
     (GINA, "nope", "go", "no partnership with key 'nope'"),
     ("who@nowhere.example", "acme-supply", "go", "no person with email 'who@nowhere.example'"),
     (GINA, "acme-supply", "recycle", "acme-supply is in its first phase"),

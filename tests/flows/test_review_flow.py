@@ -18,21 +18,18 @@ from tests.factories import AS_OF
 @pytest.fixture
 def portfolio(engine):
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.alignment_evidence(session, w, factories.partnership(session, w, "ready-one"))
-        factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
-        factories.partnership(session, w, "empty")
+        factories.small_portfolio(session)
     return engine
 
 
 def test_portfolio_flow_reviews_in_batches_and_applies_approval_modes(portfolio):
     result = review_portfolio(ReviewParameters(as_of=AS_OF, batch_size=2))
     assert result["reviewed"] == 3 and result["written"] == 3
-    assert result["advanced"] == ["star"] and result["ready"] == ["ready-one"]
+    assert result["advanced"] == ["star"] and result["ready"] == ["acme-supply"]
     assert result["blockers"]["business-case-approved"] == 1
     with portfolio.connect() as connection:
         phases = dict(connection.execute(select(Partnership.key, Partnership.phase)).all())
-    assert phases == {"ready-one": "alignment", "star": "shared_vision", "empty": "alignment"}
+    assert phases == {"acme-supply": "alignment", "star": "shared_vision", "empty": "alignment"}
 
 
 def test_flow_publishes_a_markdown_summary_artifact(portfolio):
@@ -45,7 +42,7 @@ def test_flow_publishes_a_markdown_summary_artifact(portfolio):
     assert len(artifacts) == 1
     markdown = artifacts[0].data
     assert "# Portfolio review as of 2026-11-27" in markdown
-    assert "**Advanced:** star" in markdown and "**Waiting for a gatekeeper:** ready-one" in markdown
+    assert "**Advanced:** star" in markdown and "**Waiting for a gatekeeper:** acme-supply" in markdown
     assert "| business-case-approved | 1 |" in markdown
 
 
