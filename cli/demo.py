@@ -5,16 +5,14 @@ from datetime import date
 from pathlib import Path
 
 from cli import render
-from engine.settings import get_settings
+from engine import get_settings, import_files, init_database
+from engine import status as views
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to this day
 
 
 def run_demo(directory: Path) -> None:
-    from engine import status as views
-    from engine.database import init_database
-    from engine.intake import import_files
     from models import session_scope
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -45,7 +43,7 @@ def run_demo(directory: Path) -> None:
         example = _telling_example(portfolio)
         if example:
             render.console.print(f"\n[bold]4. Why {example} is blocked[/bold]")
-            from engine.policies import policy_in_force
+            from engine import policy_in_force
 
             render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
                                                         example, DEMO_AS_OF))

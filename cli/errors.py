@@ -5,9 +5,7 @@ import sys
 
 import typer
 
-from engine.decisions import DecisionRefused
-from engine.lookup import NotFound
-from engine.transitions import Conflict
+from engine import Conflict, DecisionRefused, NotFound
 from gates import InvalidDocument
 from models import DatabaseNotReady
 

@@ -12,8 +12,9 @@ import typer
 
 from cli import render
 from cli.errors import reported
-from engine import clock
-from engine.settings import get_settings
+from engine import clock, get_settings, import_files, init_database, policy_in_force, read_policy, ready_engine, what_if
+from engine import decide as apply_decision
+from engine import status as views
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -34,7 +35,6 @@ def parse_date(text: str | None) -> date:
 
 
 def policy():
-    from engine.policies import policy_in_force
 
     return policy_in_force(get_settings().policy_path)
 
@@ -43,7 +43,6 @@ def policy():
 @reported
 def init() -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    from engine.database import init_database
     from models import head_revision
 
     engine = init_database()
@@ -54,8 +53,6 @@ def init() -> None:
 @reported
 def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and CSV files of partnerships.")]) -> None:
     """Import programs, parties, people, partnerships and evidence; all-or-nothing."""
-    from engine.database import ready_engine
-    from engine.intake import import_files
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
@@ -68,8 +65,6 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and
 def status(key: Annotated[str | None, typer.Argument(help="A partnership key; omit for the portfolio.")] = None,
            as_of: AsOf = None, json: Json = False) -> None:
     """The portfolio, or one partnership with its next gate and every criterion explained."""
-    from engine import status as views
-    from engine.database import ready_engine
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
@@ -87,7 +82,6 @@ def review(as_of: AsOf = None, json: Json = False,
            key: Annotated[list[str] | None, typer.Option("--key", help="Review only this partnership.")] = None,
            batch_size: Annotated[int | None, typer.Option(min=1, help="Partnerships per batch.")] = None) -> None:
     """Review the portfolio through the Prefect flow: write gate reviews, advance or mark ready."""
-    from engine.database import ready_engine
 
     ready_engine()  # a clear error before Prefect starts
     result = run_review(parse_date(as_of), key or [], batch_size, show_progress=not json)
@@ -121,8 +115,6 @@ def decide(key: str,
            condition: Annotated[str | None, typer.Option("--condition", help="A conditional go's open item.")] = None,
            as_of: AsOf = None) -> None:
     """Record a gatekeeper's decision at the partnership's next gate."""
-    from engine.database import ready_engine
-    from engine.decisions import decide as apply_decision
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
@@ -136,8 +128,6 @@ def decide(key: str,
 @reported
 def history(key: str, json: Json = False) -> None:
     """Every phase change, decision and import of a partnership, oldest first."""
-    from engine import status as views
-    from engine.database import ready_engine
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
@@ -149,7 +139,6 @@ def history(key: str, json: Json = False) -> None:
 @reported
 def policy_check(path: Path) -> None:
     """Validate a policy file; every problem is printed as file:line: field: message."""
-    from engine.policies import read_policy
 
     checked = read_policy(path)
     criteria = sum(len(g.criteria) for g in checked.gates)
@@ -181,9 +170,6 @@ def policy_show(json: Json = False) -> None:
 @reported
 def policy_what_if(path: Path, as_of: AsOf = None, json: Json = False) -> None:
     """Evaluate a proposed policy against every live partnership; writes nothing."""
-    from engine.database import ready_engine
-    from engine.policies import read_policy
-    from engine.whatif import what_if
 
     result = what_if(ready_engine(), policy(), read_policy(path), parse_date(as_of))
     render.print_json(result) if json else render.what_if(result)

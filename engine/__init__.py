@@ -1,0 +1,23 @@
+"""The application: the one write path. Review, decide, transition, import; owns transactions.
+
+Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here.
+"""
+
+from engine import clock, progress, status
+from engine.database import get_engine, init_database, ready_engine
+from engine.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide
+from engine.intake import ImportSummary, import_documents, import_files
+from engine.lookup import NotFound, partnership_ids
+from engine.policies import policy_in_force, read_policy
+from engine.reports import review_summary
+from engine.review import ReviewReport, plan_batches, review_batch, review_portfolio
+from engine.settings import DEFAULT_POLICY, Settings, get_settings
+from engine.transitions import Conflict
+from engine.whatif import what_if
+
+__all__ = [
+    "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary", "NotFound",
+    "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings", "import_documents", "import_files",
+    "init_database", "partnership_ids", "plan_batches", "policy_in_force", "progress", "read_policy", "ready_engine",
+    "review_batch", "review_portfolio", "review_summary", "status", "what_if",
+]

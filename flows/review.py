@@ -11,13 +11,19 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from engine import clock, progress
-from engine.database import get_engine, ready_engine
-from engine.lookup import partnership_ids
-from engine.policies import policy_in_force
-from engine.reports import review_summary
-from engine.review import ReviewReport, plan_batches, review_batch
-from engine.settings import get_settings
+from engine import (
+    ReviewReport,
+    clock,
+    get_engine,
+    get_settings,
+    partnership_ids,
+    plan_batches,
+    policy_in_force,
+    progress,
+    ready_engine,
+    review_batch,
+    review_summary,
+)
 from gates import Policy
 from models import session_scope
 

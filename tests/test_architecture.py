@@ -46,9 +46,20 @@ def test_only_the_transitions_module_writes_phase_or_state():
                "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
                "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase"}),
     ("flows", {"ReviewParameters", "review_partnership", "review_portfolio"}),
+    ("engine", {"DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary",
+                "NotFound", "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings",
+                "import_documents", "import_files", "init_database", "partnership_ids", "plan_batches",
+                "policy_in_force", "progress", "read_policy", "ready_engine", "review_batch", "review_portfolio",
+                "review_summary", "status", "what_if"}),
     ("notify", {"environment", "render"}),
 ])
 def test_public_faces_are_pinned(package, exported):
     module = __import__(package)
     assert set(module.__all__) == exported
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_cli_and_flows_use_only_the_public_face_of_engine():
+    private = [(str(path.relative_to(ROOT)), name) for room in ("cli", "flows") for path, names in imports_of(room)
+               for name in names if name.startswith("engine.")]
+    assert private == []
