@@ -14,9 +14,9 @@ from datetime import date
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import Session
 
-from engine import clock, transitions
+from engine import clock, notices, outbox, tasks, transitions
 from engine.transitions import Transition
-from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase
+from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
 from models import GateReview, Partnership, load_snapshots
 
 R = GateReview.__table__.c
@@ -36,19 +36,23 @@ class ReviewReport:
     no_longer_ready: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     blockers: Counter = field(default_factory=Counter)
+    tasks_opened: int = 0
+    tasks_closed: int = 0
 
     def __add__(self, other: "ReviewReport") -> "ReviewReport":
         return ReviewReport(
             self.reviewed + other.reviewed, self.passed + other.passed, self.written + other.written,
             self.unchanged + other.unchanged, self.advanced + other.advanced, self.ready + other.ready,
             self.no_longer_ready + other.no_longer_ready, self.conflicts + other.conflicts,
-            self.blockers + other.blockers)
+            self.blockers + other.blockers, self.tasks_opened + other.tasks_opened,
+            self.tasks_closed + other.tasks_closed)
 
     def as_dict(self) -> dict:
         return {
             "reviewed": self.reviewed, "passed": self.passed, "written": self.written, "unchanged": self.unchanged,
             "advanced": self.advanced, "ready": self.ready, "no_longer_ready": self.no_longer_ready,
             "conflicts": self.conflicts, "blockers": dict(self.blockers.most_common()),
+            "tasks_opened": self.tasks_opened, "tasks_closed": self.tasks_closed,
         }
 
 
@@ -77,10 +81,14 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor:
     connection = session.connection()
     snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
-    report, rows, confirmed, changes = ReviewReport(), [], [], []
+    report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
     now = clock.now()
     for snapshot in snapshots:
         evaluation = evaluate(policy, snapshot, as_of)
+        change = None if evaluation is None else _transition(policy, snapshot, evaluation)
+        wanted[snapshot.id] = tasks.wanted_tasks(policy, snapshot, evaluation,
+                                                 evaluate_monitors(policy, snapshot, as_of),
+                                                 advancing=change is not None and change.phase is not None)
         if evaluation is None:
             continue
         report.reviewed += 1
@@ -92,7 +100,6 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor:
             confirmed.append(before[0])
         else:
             rows.append(_review_row(snapshot, evaluation, this, as_of, now))
-        change = _transition(policy, snapshot, evaluation)
         if change is not None:
             changes.append((snapshot.key, change))
     if rows:
@@ -101,6 +108,13 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor:
         session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
                         .execution_options(synchronize_session=False))
     applied = transitions.apply(session, [c for _, c in changes], actor=actor, on=as_of)
+    # after the transitions: a partnership that moved on starts a new gate cycle; one changed
+    # by someone else meanwhile is left alone until the next review
+    stale = {c.partnership_id for _, c in changes if c.partnership_id not in applied}
+    by_id = {s.id: s for s in snapshots if s.id not in stale}
+    reconciled = tasks.reconcile(session, policy, by_id, wanted, now=now, as_of=as_of)
+    outbox.enqueue(session, notices.tasks_opened(reconciled.opened, by_id), now=now)
+    report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
     report.written, report.unchanged = len(rows), len(confirmed)
     for key, change in changes:
         if change.partnership_id not in applied:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import tuple_, update
 from sqlmodel import Session
 
-from engine import audit
+from engine import audit, clock, notices, outbox, tasks
 from models import Partnership
 
 P = Partnership.__table__.c
@@ -47,6 +47,9 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, on: da
         statement = (update(Partnership).where(tuple_(P.id, P.version).in_(pairs)).values(values)
                      .returning(P.id).execution_options(synchronize_session=False))
         applied.update(session.execute(statement).scalars())
+    done = [t for t in transitions if t.partnership_id in applied]
+    _cancel_tasks_of(session, done)
+    outbox.enqueue(session, notices.transitions_applied(session, done), now=clock.now())
     audit.record_many(session, [
         {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
          "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
@@ -59,3 +62,12 @@ def apply_one(session: Session, transition: Transition, *, actor: str, on: date)
     """Apply one transition or raise Conflict."""
     if transition.partnership_id not in apply(session, [transition], actor=actor, on=on):
         raise Conflict("the partnership was changed by someone else meanwhile; review it and try again")
+
+
+def _cancel_tasks_of(session: Session, applied: list[Transition]) -> None:
+    """A new phase starts a new gate cycle: the old gate's tasks are cancelled; an end cancels all."""
+    now = clock.now()
+    moved = [t.partnership_id for t in applied if t.phase is not None and t.state != "terminated"]
+    ended = [t.partnership_id for t in applied if t.state == "terminated"]
+    tasks.cancel_for(session, moved, now=now, reason="the partnership moved to another phase")
+    tasks.cancel_for(session, ended, now=now, reason="the partnership was terminated", gate_only=False)

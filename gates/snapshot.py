@@ -168,6 +168,9 @@ class PartnershipSnapshot:
     phase: str
     state: str
     version: int
+    cycle: int = 1
+    owner_id: int | None = None
+    sponsor_id: int | None = None
     parties: tuple[Party, ...] = ()
     members: tuple[Member, ...] = ()
     business_case: BusinessCase | None = None

@@ -9,8 +9,10 @@ from models.evidence import (
     Agreement, BusinessCase, CommunicationPlan, Commitment, Initiative, KnowledgeSession, Measurement, Meeting,
     Metric, Opportunity, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
 )
+from models.outbox import DeliveryAttempt, Notification
 from models.records import AuditEvent, Decision, GateReview
 from models.snapshots import load_snapshots
+from models.work import Channel, Delegation, Task
 
 EVIDENCE_TABLES = (
     BusinessCase, Win, Agreement, Signature, ProcessOwner, Risk, Stakeholder, Commitment, Problem, Metric,
@@ -18,8 +20,8 @@ EVIDENCE_TABLES = (
 )
 
 __all__ = [
-    "EVIDENCE_TABLES", "Agreement", "AuditEvent", "BusinessCase", "CommunicationPlan", "Commitment",
-    "DatabaseNotReady", "Decision", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
+    "EVIDENCE_TABLES", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
+    "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",
     "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",

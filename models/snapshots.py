@@ -93,7 +93,7 @@ _MEASUREMENTS = (
     .order_by(E["Measurement"].metric_id, E["Measurement"].period_end),
     E["Metric"].partnership_id)
 
-_PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version).order_by(P.id)
+_PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version, P.cycle, P.owner_id, P.sponsor_id).order_by(P.id)
 
 Batch = tuple[int, int] | Sequence[int]
 

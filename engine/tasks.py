@@ -1,0 +1,183 @@
+"""Reconciling tasks with a review: one open task per failing criterion and fired monitor.
+
+Reviewing twice changes nothing: a task is found by its idempotency key (partnership, gate
+or monitor, criterion, gate cycle); a task whose criterion passes again is closed as done;
+a closed task whose criterion fails again in the same cycle is reopened, never duplicated.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlmodel import Session
+
+from engine import audit
+from gates import PRACTICE_BY_KEY, CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
+from models import Delegation, Partnership, Task
+
+T, P, D = Task.__table__.c, Partnership.__table__.c, Delegation.__table__.c
+MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
+
+
+class Wanted(NamedTuple):
+    """A task a review says should be open."""
+
+    key: str
+    kind: str
+    gate: str | None
+    cycle: int
+    result: CriterionResult
+    title: str
+    owner_role: str
+
+
+class Opened(NamedTuple):
+    task_id: int
+    partnership_id: int
+    assignee_id: int | None
+    wanted: Wanted
+    due_on: date
+
+
+class Reconciled(NamedTuple):
+    opened: list[Opened]
+    closed: int
+    reopened: int
+
+
+def task_key(partnership_id: int, source: str, criterion: str, cycle: int) -> str:
+    return f"{partnership_id}:{source}:{criterion}:{cycle}"
+
+
+def wanted_tasks(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateEvaluation | None,
+                 monitors: tuple[CriterionResult, ...], *, advancing: bool) -> list[Wanted]:
+    """The tasks the review of one partnership asks for. An advancing partnership's gate needs none."""
+    wanted = []
+    if evaluation is not None and not advancing:
+        gate = policy.gate(evaluation.gate)
+        by_id = {c.id: c for c in gate.criteria}
+        for result in evaluation.results:
+            if not result.passed:
+                criterion = by_id[result.id]
+                wanted.append(Wanted(task_key(snapshot.id, gate.id, result.id, snapshot.cycle), "gate", gate.id,
+                                     snapshot.cycle, result, criterion.task, criterion.owner_role))
+    by_monitor = {m.id: m for m in policy.monitors}
+    for result in monitors:
+        if not result.passed:
+            monitor = by_monitor[result.id]
+            wanted.append(Wanted(task_key(snapshot.id, "monitor", result.id, MONITOR_CYCLE), "monitor", None,
+                                 MONITOR_CYCLE, result, monitor.task, monitor.owner_role))
+    return wanted
+
+
+def assignee(snapshot: PartnershipSnapshot, owner_role: str) -> int | None:
+    """Who fixes it: a member in the role, else the partnership owner, else the sponsor."""
+    if owner_role == "sponsor" and snapshot.sponsor_id is not None:
+        return snapshot.sponsor_id
+    if owner_role != "owner":
+        members = sorted(m.person_id for m in snapshot.members if m.role == owner_role)
+        if members:
+            return members[0]
+    return snapshot.owner_id if snapshot.owner_id is not None else snapshot.sponsor_id
+
+
+def active_delegations(session: Session, on: date) -> dict[int, int]:
+    """person id -> delegate id, for delegations in force on `on`."""
+    rows = session.execute(select(D.person_id, D.delegate_id).where(D.starts_on <= on, D.ends_on >= on)
+                           .order_by(D.id))
+    return dict(rows.all())
+
+
+def reconcile(session: Session, policy: Policy, snapshots: dict[int, PartnershipSnapshot],
+              wanted: dict[int, list[Wanted]], *, now: datetime, as_of: date) -> Reconciled:
+    """Open, reopen, update and close the tasks of a batch of partnerships. Flushes; the caller commits."""
+    if not snapshots:
+        return Reconciled([], 0, 0)
+    existing = _existing(session, list(snapshots))
+    existing_by_id = {row.id: row for row in existing.values()}
+    want = {w.key: (pid, w) for pid, items in wanted.items() if pid in snapshots for w in items}
+    closing = [row.id for key, row in existing.items() if row.status == "open" and key not in want]
+    reopening, explaining, new = [], [], []
+    for key, (pid, w) in want.items():
+        row = existing.get(key)
+        if row is None:
+            new.append((pid, w))
+        elif row.status != "open":
+            reopening.append(row.id)
+            explaining.append({"tid": row.id, "explanation": w.result.explanation})
+        elif row.explanation != w.result.explanation:
+            explaining.append({"tid": row.id, "explanation": w.result.explanation})
+    if closing:
+        session.execute(update(Task).where(T.id.in_(closing)).values(
+            status="done", closed_at=now, closed_by="review", note="the criterion passes now")
+            .execution_options(synchronize_session=False))
+    due = as_of + timedelta(days=policy.task_due_days)
+    if reopening:
+        session.execute(update(Task).where(T.id.in_(reopening)).values(
+            status="open", closed_at=None, closed_by=None, note=None, due_on=due, escalation_level=0,
+            last_reminded_at=None).execution_options(synchronize_session=False))
+    if explaining:
+        session.connection().execute(update(Task.__table__).where(T.id == bindparam("tid"))
+                                     .values(explanation=bindparam("explanation")), explaining)
+    opened = _open(session, snapshots, new, now=now, due=due, as_of=as_of)
+    audit.record_many(session, [
+        *({"kind": "task.opened", "actor": "review", "partnership_id": o.partnership_id,
+           "data": {"task": o.task_id, "criterion": o.wanted.result.id, "assignee": o.assignee_id}} for o in opened),
+        *({"kind": "task.closed", "actor": "review", "partnership_id": existing_by_id[tid].partnership_id,
+           "data": {"task": tid, "criterion": existing_by_id[tid].criterion, "note": "the criterion passes now"}}
+          for tid in closing),
+        *({"kind": "task.reopened", "actor": "review", "partnership_id": existing_by_id[tid].partnership_id,
+           "data": {"task": tid, "criterion": existing_by_id[tid].criterion}} for tid in reopening),
+    ])
+    return Reconciled(opened, len(closing), len(reopening))
+
+
+def _existing(session: Session, partnership_ids: list[int]) -> dict[str, object]:
+    """Open tasks, and any task of the current gate cycle or of a monitor, by idempotency key."""
+    rows = session.execute(
+        select(T.id, T.partnership_id, T.criterion, T.idempotency_key, T.status, T.explanation).join(Partnership, P.id == T.partnership_id)
+        .where(T.partnership_id.in_(partnership_ids),
+               or_(T.status == "open", T.cycle == P.cycle, T.cycle == MONITOR_CYCLE)))
+    return {row.idempotency_key: row for row in rows}
+
+
+def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, now: datetime, due: date,
+          as_of: date) -> list[Opened]:
+    if not new:
+        return []
+    delegations = active_delegations(session, as_of)
+    rows = []
+    for pid, w in new:
+        person = assignee(snapshots[pid], w.owner_role)
+        delegate = delegations.get(person) if person is not None else None
+        rows.append({
+            "partnership_id": pid, "kind": w.kind, "gate": w.gate, "criterion": w.result.id, "cycle": w.cycle,
+            "idempotency_key": w.key, "practice": w.result.practice, "title": w.title,
+            "explanation": w.result.explanation, "owner_role": w.owner_role,
+            "assignee_id": delegate or person, "delegated_from_id": person if delegate else None,
+            "flagged": person is None, "status": "open", "due_on": due, "created_at": now,
+        })
+    ids = session.execute(insert(Task).returning(T.id, sort_by_parameter_order=True), rows).scalars().all()
+    return [Opened(tid, pid, row["assignee_id"], w, due) for tid, (pid, w), row in zip(ids, new, rows)]
+
+
+def cancel_for(session: Session, partnership_ids: list[int], *, now: datetime, reason: str,
+               gate_only: bool = True) -> int:
+    """Cancel the open tasks of partnerships that moved on (a new phase) or ended (terminated)."""
+    if not partnership_ids:
+        return 0
+    where = and_(T.partnership_id.in_(partnership_ids), T.status == "open")
+    if gate_only:
+        where = and_(where, T.kind != "monitor")
+    cancelled = session.execute(update(Task).where(where).values(
+        status="cancelled", closed_at=now, closed_by="engine", note=reason).returning(T.id, T.partnership_id)
+        .execution_options(synchronize_session=False)).all()
+    audit.record_many(session, [{"kind": "task.cancelled", "actor": "engine", "partnership_id": pid,
+                                 "data": {"task": tid, "note": reason}} for tid, pid in cancelled])
+    return len(cancelled)
+
+
+def practice_words(practice: str) -> tuple[str, str]:
+    found = PRACTICE_BY_KEY[practice]
+    return found.name, found.why
+
