@@ -5,11 +5,11 @@ import sys
 
 import typer
 
-from engine import Conflict, DecisionRefused, NotFound
+from engine import Conflict, DecisionRefused, LinkRefused, NotFound, TaskRefused
 from gates import InvalidDocument
 from models import DatabaseNotReady
 
-EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict)
+EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, LinkRefused)
 
 
 def reported(command):

@@ -12,7 +12,18 @@ import typer
 
 from cli import render
 from cli.errors import reported
-from engine import clock, get_settings, import_files, init_database, policy_in_force, read_policy, ready_engine, what_if
+from engine import (
+    assignments,
+    clock,
+    get_settings,
+    import_files,
+    init_database,
+    outbox,
+    policy_in_force,
+    read_policy,
+    ready_engine,
+    what_if,
+)
 from engine import decide as apply_decision
 from engine import status as views
 
@@ -20,6 +31,10 @@ app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_arg
                   pretty_exceptions_enable=False, add_completion=False)
 policy_app = typer.Typer(help="Check, show and try out gate policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
+app.add_typer(task_app, name="task")
+notifications_app = typer.Typer(help="The notification outbox: list, re-drive.", invoke_without_command=True)
+app.add_typer(notifications_app, name="notifications")
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -183,3 +198,97 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to build t
     from cli.demo import run_demo
 
     run_demo(directory)
+
+
+@app.command()
+@reported
+def tasks(owner: Annotated[str | None, typer.Option("--owner", help="Only this person's tasks.")] = None,
+          overdue: Annotated[bool, typer.Option("--overdue", help="Only tasks past their due date.")] = False,
+          status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
+          as_of: AsOf = None, json: Json = False) -> None:
+    """Tasks opened by reviews, soonest due first."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        found = assignments.listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
+    render.print_json(found) if json else render.tasks(found)
+
+
+@task_app.command("done")
+@reported
+def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id (or use --token).")] = None,
+              by: Annotated[str | None, typer.Option("--by", help="Who completes it.")] = None,
+              note: Annotated[str, typer.Option("--note", help="What was done; kept with the task.")] = "",
+              token: Annotated[str | None, typer.Option("--token", help="The signed link's token.")] = None) -> None:
+    """Complete a task: by id (its assignee, the owner or a program manager), or with a signed link."""
+    from models import session_scope
+
+    if (task_id is None) == (token is None):
+        raise typer.BadParameter("give a task id with --by, or --token", param_hint="TASK_ID")
+    with session_scope(ready_engine()) as session:
+        if token is not None:
+            done = assignments.complete_by_link(session, token, secret=get_settings().secret_key, note=note)
+        else:
+            if not by:
+                raise typer.BadParameter("say who completes it", param_hint="--by")
+            done = assignments.complete(session, task_id, by=by, note=note)
+        render.console.print(f"Task {done.id} done by {done.closed_by}.")
+
+
+@task_app.command("reassign")
+@reported
+def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="The new assignee's email.")],
+                  by: Annotated[str, typer.Option("--by", help="Who moves it.")]) -> None:
+    """Move an open task to another person."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        moved = assignments.reassign(session, task_id, to=to, by=by)
+        render.console.print(f"Task {moved.id} now assigned to {to}.")
+
+
+@notifications_app.callback()
+@reported
+def notifications(ctx: typer.Context,
+                  status: Annotated[str | None, typer.Option(help="pending, sending, sent or dead.")] = None,
+                  json: Json = False) -> None:
+    """List notifications with their status and last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        found = outbox.listing(session, status=status)
+    render.print_json(found) if json else render.notifications(found)
+
+
+@notifications_app.command("retry")
+@reported
+def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="Notification ids.")] = None,
+                        dead: Annotated[bool, typer.Option("--dead", help="Every dead notification.")] = False) -> None:
+    """Make notifications due again (after fixing a template, a channel or a receiver)."""
+    from models import session_scope
+
+    if not ids and not dead:
+        raise typer.BadParameter("name notification ids, or --dead")
+    with session_scope(ready_engine()) as session:
+        count = outbox.retry(session, ids=ids, dead=dead)
+    render.console.print(f"{count} notification(s) will be delivered again by the next dispatch.")
+
+
+@app.command()
+@reported
+def dispatch(json: Json = False) -> None:
+    """Deliver the notifications that are due (the Prefect dispatch flow)."""
+    from cli.offline import prepare_prefect_environment, run_flow
+
+    ready_engine()
+    prepare_prefect_environment()
+    from flows import dispatch_notifications
+
+    result = run_flow(dispatch_notifications)
+    if json:
+        render.print_json(result)
+    else:
+        render.console.print(f"Dispatched {result['claimed']}: {result['sent']} sent, {result['retrying']} to retry "
+                             f"later, {result['dead']} dead.")

@@ -84,6 +84,26 @@ def history(events: list[dict]) -> None:
         console.print(f"{event['at'][:19].replace('T', ' ')}  {event['kind']:<22} {event['actor']:<28} {details}")
 
 
+def tasks(found: list[dict]) -> None:
+    if not found:
+        console.print("No tasks.")
+    for t in found:
+        due = f"[red]overdue since {t['due_on']}[/red]" if t["overdue"] else f"due {t['due_on']}"
+        who = t["assignee"] or "[yellow]unassigned: for the program office[/yellow]"
+        console.print(f"#{t['id']:<5} {t['partnership']:<24} {t['criterion']:<28} {who} · {due} · {t['status']}")
+        console.print(f"       {t['title']}")
+        console.print(f"       [dim]{t['explanation']}[/dim]")
+
+
+def notifications(found: list[dict]) -> None:
+    if not found:
+        console.print("No notifications.")
+    for n in found:
+        error = f" · [red]{n['last_error']}[/red]" if n["last_error"] else ""
+        console.print(f"{n['id']}  {n['status']:<8} {n['event']:<15} {n['channel']:<8} {n['recipient']}"
+                      f" · {n['attempts']} attempt(s){error}")
+
+
 def what_if(result: dict) -> None:
     console.print(f"Policy {result['current_version']} → {result['proposed_version']}, as of {result['as_of']}: "
                   f"{result['evaluated']} partnerships evaluated, {len(result['flips'])} would flip.")

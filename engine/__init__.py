@@ -3,10 +3,14 @@
 Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here.
 """
 
-from engine import clock, progress, status
+from engine import assignments, clock, outbox, progress, status
+from engine.assignments import TaskRefused
 from engine.database import get_engine, init_database, ready_engine
+from engine.deadlines import SweepReport, sweep
 from engine.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide
+from engine.dispatch import DispatchReport, dispatch_all, dispatch_batch
 from engine.intake import ImportSummary, import_documents, import_files
+from engine.links import LinkRefused
 from engine.lookup import NotFound, partnership_ids
 from engine.policies import policy_in_force, read_policy
 from engine.reports import review_summary
@@ -16,7 +20,8 @@ from engine.transitions import Conflict
 from engine.whatif import what_if
 
 __all__ = [
-    "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary", "NotFound",
+    "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
+    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "outbox", "TaskRefused", "LinkRefused",
     "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings", "import_documents", "import_files",
     "init_database", "partnership_ids", "plan_batches", "policy_in_force", "progress", "read_policy", "ready_engine",
     "review_batch", "review_portfolio", "review_summary", "status", "what_if",

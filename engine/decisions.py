@@ -18,7 +18,7 @@ from engine.lookup import partnership_by_key, person_by_email
 from engine.transitions import Transition
 from gates import GateEvaluation, Policy, evaluate, next_phase, previous_phase
 from gates.policy import Gate
-from models import Decision, Partnership, Party, PartnershipParty, Person, load_snapshots
+from models import Decision, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 

@@ -10,14 +10,15 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from engine import clock
 from models import Channel, Notification, Person
 
 DIGESTED = frozenset({"task.opened", "task.reminder"})
-C, PE = Channel.__table__.c, Person.__table__.c
+C, N, PE = Channel.__table__.c, Notification.__table__.c, Person.__table__.c
 
 
 class Outgoing(NamedTuple):
@@ -56,6 +57,8 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     for item in outgoing:
         for channel in channels.get(item.person_id) or [None]:
             if channel is not None and channel.digest and item.event in DIGESTED:
+                continue  # this channel takes the daily digest instead
+            if item.event == "digest" and (channel is None or not channel.digest):
                 continue
             kind = "inbox" if channel is None else channel.kind
             rows.append({
@@ -72,3 +75,30 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     statement = dialect.insert(Notification).on_conflict_do_nothing(index_elements=["dedup_key"])
     session.execute(statement, rows)
     return len(rows)
+
+
+def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Notifications, newest first, with their recipient and last error."""
+    n = N
+    statement = (select(n.id, n.event, n.channel, n.status, n.attempts, n.last_error, n.created_at, n.sent_at,
+                        n.next_attempt_at, n.task_id, PE.email)
+                 .join(Person, PE.id == n.person_id).order_by(n.created_at.desc(), n.id).limit(limit))
+    if status:
+        statement = statement.where(n.status == status)
+    return [{"id": r.id, "event": r.event, "channel": r.channel, "status": r.status, "attempts": r.attempts,
+             "recipient": r.email, "task": r.task_id, "last_error": r.last_error,
+             "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+             "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending" else None}
+            for r in session.execute(statement)]
+
+
+def retry(session: Session, *, ids: list[str] | None = None, dead: bool = False, now: datetime | None = None) -> int:
+    """Make dead (or named) notifications due again; returns how many."""
+    now = now or clock.now()
+    where = N.id.in_(ids) if ids else (N.status == "dead")
+    if not ids and not dead:
+        return 0
+    result = session.execute(update(Notification).where(where, N.status != "sent").values(
+        status="pending", next_attempt_at=now, attempts=0, claimed_until=None)
+        .returning(N.id).execution_options(synchronize_session=False))
+    return len(result.all())

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from engine import clock
 from engine.lookup import partnership_by_key
 from gates import PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
-from models import AuditEvent, Decision, GateReview, Partnership, Party, PartnershipParty, Person, load_snapshots
+from models import AuditEvent, Decision, GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 

@@ -47,6 +47,9 @@ class Policy(_Strict):
     version: str = Field(min_length=1)
     name: str = ""
     task_due_days: int = Field(default=14, ge=1)
+    reminder_every_days: int = Field(default=7, ge=1)
+    escalation_grace_days: int = Field(default=3, ge=0)
+    program_office_after_days: int = Field(default=7, ge=1)
     gates: tuple[Gate, ...]
     monitors: tuple[Criterion, ...] = ()
 

@@ -125,6 +125,13 @@ class Metric(NamedTuple):
         return value >= self.target if self.direction == "higher" else value <= self.target
 
 
+class TaskResponse(NamedTuple):
+    """How fast an owner acted on a task of this partnership: from being told to done."""
+
+    closed_on: date
+    days: float
+
+
 class CommunicationPlan(NamedTuple):
     formal_cadence_days: int | None
     informal_cadence_days: int | None
@@ -187,6 +194,7 @@ class PartnershipSnapshot:
     knowledge_sessions: tuple[KnowledgeSession, ...] = ()
     initiatives: tuple[Initiative, ...] = ()
     opportunities: tuple[Opportunity, ...] = ()
+    responses: tuple[TaskResponse, ...] = ()
 
     def party_name(self, party_id: int) -> str:
         for party in self.parties:

@@ -12,7 +12,7 @@ from models.evidence import (
 from models.outbox import DeliveryAttempt, Notification
 from models.records import AuditEvent, Decision, GateReview
 from models.snapshots import load_snapshots
-from models.work import Channel, Delegation, Task
+from models.work import Channel, Delegation, Task, UsedLink
 
 EVIDENCE_TABLES = (
     BusinessCase, Win, Agreement, Signature, ProcessOwner, Risk, Stakeholder, Commitment, Problem, Metric,
@@ -21,7 +21,7 @@ EVIDENCE_TABLES = (
 
 __all__ = [
     "EVIDENCE_TABLES", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
-    "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
+    "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",
     "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",

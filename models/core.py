@@ -2,7 +2,9 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from datetime import UTC
+
+from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 PHASE_VALUES = ("alignment", "execution", "shared_vision")
@@ -10,8 +12,25 @@ STATE_VALUES = ("active", "ready", "on_hold", "terminated")
 KIND_VALUES = ("supplier", "outsourcer", "alliance", "reseller", "internal", "other")
 
 
-def timestamp_column() -> Column:
-    return Column(DateTime(timezone=True), nullable=False)
+class UTCDateTime(TypeDecorator):
+    """Timestamps are aware and in UTC on every database (SQLite stores them without a zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Partnerflow stores aware UTC timestamps")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+def timestamp_column(nullable: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class Program(SQLModel, table=True):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 
 import gates.snapshot as snap
-from models import core, evidence
+from models import core, evidence, work
 
 P, PP, PE, M = (core.Partnership.__table__.c, core.PartnershipParty.__table__.c, core.Person.__table__.c,
                 core.Member.__table__.c)
@@ -93,6 +93,16 @@ _MEASUREMENTS = (
     .order_by(E["Measurement"].metric_id, E["Measurement"].period_end),
     E["Metric"].partnership_id)
 
+T = work.Task.__table__.c
+_RESPONSES = (select(T.partnership_id, T.closed_at, T.first_notified_at, T.created_at).where(T.status == "done"),
+              T.partnership_id)
+
+
+def _response(closed_at, first_notified_at, created_at) -> snap.TaskResponse:
+    started = first_notified_at or created_at
+    return snap.TaskResponse(closed_at.date(), max((closed_at - started).total_seconds(), 0.0) / 86400)
+
+
 _PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version, P.cycle, P.owner_id, P.sponsor_id).order_by(P.id)
 
 Batch = tuple[int, int] | Sequence[int]
@@ -126,6 +136,7 @@ def load_snapshots(connection: Connection, batch: Batch, *, include_terminated: 
     single = {name: _grouped(connection, s, c, batch, make) for name, (s, c, make) in _SINGLE.items()}
     signatures = _grouped(connection, *_SIGNATURES, batch, snap.Signature)
     measurements = _grouped(connection, *_MEASUREMENTS, batch, snap.Measurement)
+    related["responses"] = _grouped(connection, *_RESPONSES, batch, _response)
     return [_assemble(head, related, single, signatures, measurements) for head in heads]
 
 

@@ -7,14 +7,14 @@ makes a second review find the task instead of opening another.
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.core import timestamp_column
 
 
 def optional_timestamp() -> Column:
-    return Column(DateTime(timezone=True), nullable=True)
+    return timestamp_column(nullable=True)
 
 
 class Task(SQLModel, table=True):
@@ -64,3 +64,12 @@ class Delegation(SQLModel, table=True):
     delegate_id: int = Field(foreign_key="person.id")
     starts_on: date
     ends_on: date
+
+
+class UsedLink(SQLModel, table=True):
+    """A signed action link that was used: each link works once."""
+
+    __tablename__ = "used_link"
+    nonce: str = Field(primary_key=True, max_length=64)
+    used_at: datetime = Field(sa_column=timestamp_column())
+    task_id: int = Field(foreign_key="task.id")

@@ -1,18 +1,23 @@
-"""The one Jinja2 environment: StrictUndefined, autoescape for HTML, templates/ at the top."""
+"""The one Jinja2 environment: StrictUndefined, autoescape for HTML, templates/ at the top.
+
+An operator's template folder, when given, is searched first: a file there with the same
+name overrides the shipped one.
+"""
 
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@lru_cache
-def environment() -> Environment:
+@lru_cache(maxsize=4)
+def environment(overrides: str | None = None) -> Environment:
+    loaders = [FileSystemLoader(overrides)] if overrides else []
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "htm", "xml"]),
+        loader=ChoiceLoader([*loaders, FileSystemLoader(TEMPLATES)]),
+        autoescape=select_autoescape(["html", "htm", "xml", "html.j2"], default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -20,5 +25,5 @@ def environment() -> Environment:
     )
 
 
-def render(name: str, **context) -> str:
-    return environment().get_template(name).render(**context)
+def render(name: str, *, overrides: str | None = None, **context) -> str:
+    return environment(overrides).get_template(name).render(**context)

@@ -45,13 +45,16 @@ def test_only_the_transitions_module_writes_phase_or_state():
                "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
                "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
                "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase"}),
-    ("flows", {"ReviewParameters", "review_partnership", "review_portfolio"}),
+    ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
+               "sweep_deadlines"}),
     ("engine", {"DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary",
+                "DispatchReport", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "outbox", "TaskRefused",
+                "LinkRefused",
                 "NotFound", "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings",
                 "import_documents", "import_files", "init_database", "partnership_ids", "plan_batches",
                 "policy_in_force", "progress", "read_policy", "ready_engine", "review_batch", "review_portfolio",
                 "review_summary", "status", "what_if"}),
-    ("notify", {"environment", "render"}),
+    ("notify", {"environment", "render", "render_message"}),
 ])
 def test_public_faces_are_pinned(package, exported):
     module = __import__(package)

@@ -13,9 +13,18 @@ from engine import audit, clock
 from engine.intake.existing import Existing
 from engine.intake.read import KEY_FIELDS, Item, Reading
 from engine.intake.schema import PartnershipIn
-from engine.intake.sections import EVIDENCE_SECTIONS, SECTIONS, Ids, Record, given_sections, load_records, \
-    records_of, replace_records, row_of
-from models import Party, Partnership, Person, Program
+from engine.intake.sections import (
+    EVIDENCE_SECTIONS,
+    SECTIONS,
+    Ids,
+    Record,
+    given_sections,
+    load_records,
+    records_of,
+    replace_records,
+    row_of,
+)
+from models import Partnership, Party, Person, Program
 
 PARTNERSHIP_FIELDS = ("name", "kind", "program", "sponsor", "owner")  # may change on an existing partnership
 ENTITIES = (("programs", Program, "program"), ("parties", Party, "party"), ("people", Person, "person"))

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from engine.intake.read import KEY_FIELDS, Reading
 from engine.intake.schema import references
-from models import Party, Partnership, PartnershipParty, Person, Program
+from models import Partnership, PartnershipParty, Party, Person, Program
 
 ENTITY_OF_REFERENCE = {"program": "programs", "party": "parties", "person": "people", "partnership": "partnerships"}
 TABLES = {"programs": Program, "parties": Party, "people": Person, "partnerships": Partnership}

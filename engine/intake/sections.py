@@ -13,8 +13,24 @@ from sqlmodel import Session
 
 from engine.intake.schema import PartnershipIn, Shape
 from models import (
-    Agreement, BusinessCase, CommunicationPlan, Commitment, Initiative, KnowledgeSession, Measurement, Meeting,
-    Member, Metric, Opportunity, PartnershipParty, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
+    Agreement,
+    BusinessCase,
+    Commitment,
+    CommunicationPlan,
+    Initiative,
+    KnowledgeSession,
+    Measurement,
+    Meeting,
+    Member,
+    Metric,
+    Opportunity,
+    PartnershipParty,
+    Problem,
+    ProcessOwner,
+    Risk,
+    Signature,
+    Stakeholder,
+    Win,
 )
 
 Ids = dict[str, dict[str, int]]  # kind of entity ("program", "party", "person") -> key -> id

@@ -103,3 +103,18 @@ def metric_kind_on_target(snapshot: PartnershipSnapshot, as_of: date, *, kind: s
         if not metric.on_target(recent[-1].value):
             return failed(f"{label} metric {metric.name!r} is off target: {recent[-1].value:g} against {metric.target:g}")
     return passed(f"{label} on target in the latest period")
+
+
+@check
+def owners_respond_in_time(snapshot: PartnershipSnapshot, as_of: date, *, window_days: int = 90,
+                           target_days: float = 5.0) -> Outcome:
+    """The median time owners took to act on their tasks over the last `window_days` (seed: response
+    times are evidence that a partner shares your sense of commitment)."""
+    start = as_of - timedelta(days=window_days)
+    days = [r.days for r in snapshot.responses if start < r.closed_on <= as_of]
+    if not days:
+        return passed(f"no task was completed in the last {window_days} days: nothing to measure yet")
+    typical = median(days)
+    sentence = (f"owners acted on their tasks in a median of {typical:.1f} days over the last {window_days} days "
+                f"({len(days)} task(s); target {target_days:g} days)")
+    return passed(sentence) if typical <= target_days else failed(sentence)

@@ -1,4 +1,4 @@
-"""tasks, channels, delegations and the notification outbox
+"""tasks, channels, delegations, used links and the notification outbox
 
 Revision ID: 0003
 Revises: 0002
@@ -109,6 +109,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notification_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_task_id'), ['task_id'], unique=False)
 
+    op.create_table('used_link',
+    sa.Column('nonce', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
+    sa.PrimaryKeyConstraint('nonce')
+    )
     op.create_table('delivery_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notification_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -133,6 +140,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_delivery_attempt_notification_id'))
 
     op.drop_table('delivery_attempt')
+    op.drop_table('used_link')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_task_id'))
         batch_op.drop_index(batch_op.f('ix_notification_person_id'))

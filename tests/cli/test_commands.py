@@ -131,21 +131,22 @@ def test_policy_check_names_every_problem(tmp_path):
     bad.write_text(DEFAULT_POLICY.read_text().replace("check: roles_assigned", "check: nope"))
     code, _, err = run("policy", "check", bad)
     assert code == 1
-    assert f"{bad}:37: gates[0].criteria[3].check: unknown check 'nope'" in err
+    line = DEFAULT_POLICY.read_text().splitlines().index("        check: roles_assigned") + 1
+    assert f"{bad}:{line}: gates[0].criteria[3].check: unknown check 'nope'" in err
     assert "1 problem(s) found; nothing was written" in err
     code, out, _ = run("policy", "check", DEFAULT_POLICY)
-    assert code == 0 and "is valid (2 gates, 19 criteria, 4 monitors)" in out
+    assert code == 0 and "is valid (2 gates, 20 criteria, 4 monitors)" in out
 
 
 def test_policy_show_json_is_the_policy_in_force():
     code, out, _ = run("policy", "show", "--json")
     shown = json.loads(out)
-    assert code == 0 and shown["version"] == "2026.11-1" and shown["gates"][0]["from"] == "alignment"
+    assert code == 0 and shown["version"] == "2026.11-2" and shown["gates"][0]["from"] == "alignment"
 
 
 def test_policy_what_if_lists_flips_and_writes_nothing(portfolio, tmp_path):
     stricter = tmp_path / "stricter.yaml"
-    stricter.write_text(DEFAULT_POLICY.read_text().replace('"2026.11-1"', '"2027.1"')
+    stricter.write_text(DEFAULT_POLICY.read_text().replace('"2026.11-2"', '"2027.1"')
                         .replace("params: {minimum: 1}\n        level: must\n        owner_role: owner\n"
                                  "        task: Assess", "params: {minimum: 2}\n        level: must\n"
                                  "        owner_role: owner\n        task: Assess"))

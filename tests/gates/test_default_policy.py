@@ -8,7 +8,7 @@ import pytest
 from engine.policies import read_policy
 from engine.settings import DEFAULT_POLICY
 from gates import evaluate
-from gates.snapshot import Agreement, Commitment, Meeting, Problem, Risk, Signature, Win
+from gates.snapshot import Agreement, Commitment, Meeting, Problem, Risk, Signature, TaskResponse, Win
 from tests.gates.builders import AS_OF, MONTH_ENDS, THEM, metric, passing_alignment, passing_execution
 
 POLICY = read_policy(DEFAULT_POLICY)
@@ -94,6 +94,10 @@ EXECUTION_FAILURES = [
     ("problems-within-target", replace(X, problems=(
         Problem("special_request", "Rush order", date(2026, 9, 1), date(2026, 9, 20)),)),
      "1 problem(s) past the 5-day response target; 'Rush order' raised on 2026-09-01 is resolved late"),
+    ("owners-respond-in-time", replace(X, responses=(TaskResponse(date(2026, 11, 1), 9.0),
+                                                     TaskResponse(date(2026, 10, 1), 6.5),
+                                                     TaskResponse(date(2026, 7, 1), 1.0))),
+     "owners acted on their tasks in a median of 7.8 days over the last 90 days (2 task(s); target 5 days)"),
     ("knowledge-exchange-started", replace(X, knowledge_sessions=()), "0 knowledge exchange session(s) held, 1 wanted"),
     ("customer-satisfaction-on-target", replace(X, metrics=(metric(2, "csat", "customer_satisfaction", 4, 3.5),)),
      "customer satisfaction metric 'CSAT' is off target: 3.5 against 4"),
@@ -147,3 +151,12 @@ def test_overdue_open_commitment_counts_against_the_ratio():
 def test_several_parties_without_a_win_are_all_named():
     assert results(replace(A, wins=()))["every-party-wins"].explanation == (
         "parties Acme, Northwind have not stated their wins")
+
+
+def test_response_time_passes_within_target_and_without_data():
+    fast = replace(X, responses=(TaskResponse(date(2026, 11, 20), 2.0), TaskResponse(date(2026, 11, 1), 4.0)))
+    assert results(fast)["owners-respond-in-time"].explanation == (
+        "owners acted on their tasks in a median of 3.0 days over the last 90 days (2 task(s); target 5 days)")
+    assert results(fast)["owners-respond-in-time"].passed
+    assert results(X)["owners-respond-in-time"].explanation == (
+        "no task was completed in the last 90 days: nothing to measure yet")

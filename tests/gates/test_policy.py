@@ -23,7 +23,7 @@ def line_of(needle: str) -> int:
 
 def test_the_default_policy_loads_with_its_version():
     policy = read_policy(DEFAULT_POLICY)
-    assert policy.version == "2026.11-1"
+    assert policy.version == "2026.11-2"
     assert [g.id for g in policy.gates] == ["alignment-to-execution", "execution-to-shared-vision"]
     assert policy.gate_from("shared_vision") is None
 
@@ -32,7 +32,7 @@ def test_the_default_policy_loads_with_its_version():
     ("check: roles_assigned", "check: roles_asigned",
      "proposed.yaml:{line}: gates[0].criteria[3].check: unknown check 'roles_asigned'"),
     ("practice: knowledge_exchange", "practice: knowledge",
-     "proposed.yaml:{line}: gates[1].criteria[5].practice: unknown practice 'knowledge'"),
+     "proposed.yaml:{line}: gates[1].criteria[6].practice: unknown practice 'knowledge'"),
     ("params: {periods: 3}", "params: {periods: three}",
      "proposed.yaml:{line}: gates[1].criteria[1].params.periods: Input should be a valid integer"),
     ("params: {periods: 3}", "params: {period: 3}",

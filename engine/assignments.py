@@ -1,0 +1,99 @@
+"""People acting on their tasks: complete one (by hand or through a signed link), reassign, list."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from engine import audit, clock, links
+from engine.lookup import NotFound, person_by_email
+from models import Partnership, Person, Task
+
+T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
+
+
+class TaskRefused(Exception):
+    """The action on the task is not allowed; nothing was written."""
+
+
+def _task(session: Session, task_id: int) -> tuple[Task, Partnership]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task with id {task_id} (see `partnerflow tasks`)")
+    return task, session.get(Partnership, task.partnership_id)
+
+
+def _may_act(person: Person, task: Task, partnership: Partnership) -> bool:
+    return (person.id in (task.assignee_id, task.delegated_from_id, partnership.owner_id)
+            or "program_manager" in person.roles)
+
+
+def complete(session: Session, task_id: int, *, by: str, note: str, now: datetime | None = None) -> Task:
+    """Mark a task done by hand: its assignee, the partnership owner or a program manager."""
+    now = now or clock.now()
+    task, partnership = _task(session, task_id)
+    person = person_by_email(session, by)
+    if not _may_act(person, task, partnership):
+        raise TaskRefused(f"{person.email} may not complete task {task_id}: only its assignee, the partnership "
+                          "owner or a program manager")
+    return _close(session, task, person, note, now)
+
+
+def complete_by_link(session: Session, token: str, *, secret: str, note: str, now: datetime | None = None) -> Task:
+    """Complete the task a signed action link names, as the person it was issued to; once."""
+    now = now or clock.now()
+    link = links.verify(secret, token, now=now)
+    task, _ = _task(session, link.task_id)
+    person = session.get(Person, link.person_id)
+    links.consume(session, link, now=now)
+    return _close(session, task, person, note, now)
+
+
+def _close(session: Session, task: Task, person: Person, note: str, now: datetime) -> Task:
+    if task.status != "open":
+        raise TaskRefused(f"task {task.id} is {task.status} already")
+    if not note or not note.strip():
+        raise TaskRefused("say what was done (--note): it is kept with the task")
+    task.status, task.closed_at, task.closed_by, task.note = "done", now, person.email, note.strip()
+    audit.record(session, "task.done", actor=person.email, partnership_id=task.partnership_id, task=task.id,
+                 criterion=task.criterion, note=task.note)
+    session.flush()
+    return task
+
+
+def reassign(session: Session, task_id: int, *, to: str, by: str) -> Task:
+    """Move an open task to another person (the assignee, the owner or a program manager may)."""
+    task, partnership = _task(session, task_id)
+    actor, target = person_by_email(session, by), person_by_email(session, to)
+    if not _may_act(actor, task, partnership):
+        raise TaskRefused(f"{actor.email} may not reassign task {task_id}")
+    if task.status != "open":
+        raise TaskRefused(f"task {task.id} is {task.status}: only open tasks move")
+    before = task.assignee_id
+    task.assignee_id, task.delegated_from_id, task.flagged = target.id, None, False
+    audit.record(session, "task.reassigned", actor=actor.email, partnership_id=task.partnership_id, task=task.id,
+                 **{"from": before, "to": target.id})
+    session.flush()
+    return task
+
+
+def listing(session: Session, *, owner: str | None = None, overdue: bool = False, status: str = "open",
+            as_of: date | None = None) -> list[dict]:
+    """Tasks with their partnership and assignee, soonest due first."""
+    as_of = as_of or clock.today()
+    statement = (select(T.id, P.key, T.kind, T.criterion, T.title, T.explanation, T.status, T.due_on, T.flagged,
+                        T.created_at, T.closed_at, PE.email)
+                 .join(Partnership, P.id == T.partnership_id).outerjoin(Person, PE.id == T.assignee_id)
+                 .order_by(T.due_on, T.id))
+    if status != "all":
+        statement = statement.where(T.status == status)
+    if owner:
+        statement = statement.where(PE.id == person_by_email(session, owner).id)
+    if overdue:
+        statement = statement.where(T.due_on < as_of, T.status == "open")
+    return [{"id": row.id, "partnership": row.key, "kind": row.kind, "criterion": row.criterion,
+             "title": row.title, "explanation": row.explanation, "status": row.status, "assignee": row.email,
+             "flagged": row.flagged, "due_on": row.due_on.isoformat(), "overdue": row.status == "open"
+             and row.due_on < as_of, "created_at": row.created_at.isoformat(),
+             "closed_at": row.closed_at.isoformat() if row.closed_at else None}
+            for row in session.execute(statement)]

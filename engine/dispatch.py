@@ -1,0 +1,184 @@
+"""Draining the outbox: claim due notifications, render, deliver, record every attempt.
+
+Delivery is at least once: a notification is claimed with a lease before it is sent, and
+recorded after. A run that dies in between leaves it claimed; when the lease runs out the
+next run sends it again (receivers de-duplicate on its stable id). Failures are retried on
+the configured schedule with jitter, then the notification is dead — never lost, and
+`partnerflow notifications retry` re-drives it.
+"""
+
+import asyncio
+import random
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import httpx
+from sqlalchemy import Engine, bindparam, insert, or_, select, update
+from sqlmodel import Session
+
+from engine import clock, links
+from engine.settings import Settings
+from models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
+from notify import render_message
+from notify.channels import SmtpSettings, deliver_all
+from notify.message import Delivery, Message, Target
+
+N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
+LEASE = timedelta(minutes=10)
+TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated")
+
+
+class Claimed(NamedTuple):
+    id: str
+    event: str
+    channel: str
+    attempts: int
+    context: dict
+    task_id: int | None
+    person_id: int
+    name: str
+    email: str
+    address: str | None
+    secret: str | None
+
+
+class DispatchReport(NamedTuple):
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+    def __add__(self, other):  # type: ignore[override]
+        return DispatchReport(*(a + b for a, b in zip(self, other)))
+
+
+def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+    """Due notifications (and ones whose claim lapsed), claimed for this run. Skips rows others hold."""
+    due = or_((N.status == "pending") & (N.next_attempt_at <= now), (N.status == "sending") & (N.claimed_until < now))
+    ids = select(N.id).where(due).order_by(N.next_attempt_at, N.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    chosen = session.execute(ids).scalars().all()
+    if not chosen:
+        return []
+    session.execute(update(Notification).where(N.id.in_(chosen)).values(status="sending", claimed_until=now + LEASE)
+                    .execution_options(synchronize_session=False))
+    rows = session.execute(
+        select(N.id, N.event, N.channel, N.attempts, N.context, N.task_id, N.person_id, PE.name, PE.email,
+               C.address, C.secret)
+        .join(Person, PE.id == N.person_id).outerjoin(Channel, C.id == N.channel_id)
+        .where(N.id.in_(chosen)).order_by(N.next_attempt_at, N.id))
+    return [Claimed(*row) for row in rows]
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings | None:
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpSettings(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+                        username=settings.smtp_username, password=password, sender=settings.smtp_sender,
+                        timeout=settings.delivery_timeout_s)
+
+
+def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, Target] | Delivery:
+    """The rendered message and its target, or a failed Delivery saying why it cannot be sent."""
+    def link(task_id: int) -> str:
+        token = links.sign(settings.secret_key, task_id, item.person_id, now=now)
+        return f"{settings.base_url.rstrip('/')}/tasks/{task_id}?token={token}"
+
+    action_url = link(item.task_id) if item.event in TASK_EVENTS and item.task_id is not None else None
+    context = item.context
+    if item.event == "digest":
+        context = {**context, "tasks": [{**task, "action_url": link(task["id"])} for task in context["tasks"]]}
+    try:
+        message = render_message(item.id, item.event, context, recipient={"name": item.name, "email": item.email},
+                                 action_url=action_url, overrides=str(settings.templates_path or "") or None)
+    except Exception as exc:  # a template error is the operator's to fix: recorded, not retried
+        return Delivery(False, None, f"template error: {type(exc).__name__}: {exc}", False, 0.0)
+    address = item.address or (item.email if item.channel == "email" else "")
+    return message, Target(item.channel, address, item.secret)
+
+
+def deliver(prepared: list[tuple[Message, Target]], settings: Settings) -> list[Delivery]:
+    async def run() -> list[Delivery]:
+        timeout = httpx.Timeout(settings.delivery_timeout_s)
+        limits = httpx.Limits(max_connections=settings.dispatch_concurrency)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as http:
+            return await deliver_all(prepared, http=http, smtp=smtp_settings(settings),
+                                     concurrency=settings.dispatch_concurrency, allow_hosts=settings.allowed_hosts)
+
+    return asyncio.run(run()) if prepared else []
+
+
+def record(session: Session, claimed: list[Claimed], outcomes: list[Delivery], *, now: datetime,
+           schedule: tuple[int, ...], rng: random.Random | None = None) -> DispatchReport:
+    """Every attempt is a row; sent, retried later with jitter, or dead. Flushes; the caller commits."""
+    rng = rng or random.Random()
+    attempts, changes, sent, retrying, dead = [], [], 0, 0, 0
+    for item, outcome in zip(claimed, outcomes, strict=True):
+        attempts.append({"notification_id": item.id, "at": now, "channel": item.channel, "ok": outcome.ok,
+                         "status_code": outcome.status_code, "error": outcome.error,
+                         "duration_ms": outcome.duration_ms})
+        tries = item.attempts + 1
+        change = {"nid": item.id, "attempts": tries, "last_error": outcome.error, "claimed_until": None,
+                  "sent_at": None, "next_attempt_at": now}
+        if outcome.ok:
+            change.update(status="sent", sent_at=now)
+            sent += 1
+        elif outcome.retryable and tries <= len(schedule):
+            delay = schedule[tries - 1] * rng.uniform(0.8, 1.2)
+            change.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+            retrying += 1
+        else:
+            change.update(status="dead")
+            dead += 1
+        changes.append(change)
+    if attempts:
+        session.execute(insert(DeliveryAttempt), attempts)
+        session.connection().execute(
+            update(Notification.__table__).where(N.id == bindparam("nid")).values(
+                status=bindparam("status"), attempts=bindparam("attempts"), last_error=bindparam("last_error"),
+                claimed_until=bindparam("claimed_until"), sent_at=bindparam("sent_at"),
+                next_attempt_at=bindparam("next_attempt_at")), changes)
+    _note_first_delivery(session, claimed, outcomes, now)
+    return DispatchReport(len(claimed), sent, retrying, dead)
+
+
+def _note_first_delivery(session: Session, claimed: list[Claimed], outcomes: list[Delivery], now: datetime) -> None:
+    """When an owner was first told of a task: the start of their response time."""
+    told = [(c, o) for c, o in zip(claimed, outcomes) if o.ok]
+    task_ids = {c.task_id for c, _ in told if c.event == "task.opened" and c.task_id}
+    task_ids |= {task["id"] for c, _ in told if c.event == "digest" for task in c.context["tasks"]}
+    if task_ids:
+        session.execute(update(Task).where(Task.id.in_(task_ids), Task.first_notified_at.is_(None))
+                        .values(first_notified_at=now).execution_options(synchronize_session=False))
+
+
+def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DispatchReport:
+    """Claim, deliver and record one batch; each step commits, so a crash loses no record.
+
+    `now` fixes the time for tests; by default the clock is read at claim and at record."""
+    fixed = now
+    now = now or clock.now()
+    with session_scope(engine) as session:
+        claimed = claim(session, now=now, limit=settings.dispatch_batch_size)
+    if not claimed:
+        return DispatchReport()
+    prepared = [prepare(item, settings, now) for item in claimed]
+    sendable = [p for p in prepared if not isinstance(p, Delivery)]
+    delivered = iter(deliver(sendable, settings))
+    outcomes = [p if isinstance(p, Delivery) else next(delivered) for p in prepared]
+    with session_scope(engine) as session:
+        return record(session, claimed, outcomes, now=fixed or clock.now(), schedule=settings.retry_schedule)
+
+
+def dispatch_all(engine: Engine, settings: Settings, *, now: datetime | None = None, max_batches: int = 1000
+                 ) -> DispatchReport:
+    """Drain what is due now, batch after batch."""
+    report = DispatchReport()
+    for _ in range(max_batches):
+        done = dispatch_batch(engine, settings, now=now)
+        report += done
+        if done.claimed == 0:
+            break
+    return report

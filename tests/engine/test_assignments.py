@@ -1,0 +1,125 @@
+"""Owners acting on tasks: by hand or by signed link, who may, and the response time it leaves."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings, links
+from engine.policies import read_policy
+from engine.review import review_portfolio
+from engine.settings import DEFAULT_POLICY
+from gates import evaluate
+from models import AuditEvent, Person, Task, load_snapshots, session_scope
+from tests import factories
+from tests.factories import AS_OF
+
+POLICY = read_policy(DEFAULT_POLICY)
+TOLD = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SECRET = "test-secret-for-links"
+
+
+@pytest.fixture
+def world(engine):
+    """acme-supply in execution, missing its knowledge exchange (a should task for its sponsor)."""
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        p = factories.partnership(session, w, "acme-supply", phase="execution")
+        factories.execution_evidence(session, w, p)
+        session.query(factories.KnowledgeSession).delete()
+        session.query(Person).filter_by(email="sam@northwind.example").update({"roles": []})
+        session.add(Person(email="pmo@northwind.example", name="PMO", party_id=w.us.id, roles=["program_manager"]))
+        session.query(factories.Meeting).filter(factories.Meeting.held_on < AS_OF - timedelta(days=30)).delete()
+    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    dispatch_all(engine, get_settings(), now=TOLD)
+    return w
+
+
+def open_task(engine, criterion):
+    with session_scope(engine) as session:
+        return session.query(Task).filter_by(criterion=criterion).one()
+
+
+def complete(engine, task_id, by, note="Done", now=None):
+    with session_scope(engine) as session:
+        return assignments.complete(session, task_id, by=by, note=note, now=now)
+
+
+def test_the_assignee_completes_a_task_and_a_stranger_may_not(engine, world):
+    task = open_task(engine, "meetings-at-cadence")
+    with pytest.raises(TaskRefused, match="max@acme.example may not complete task"):
+        complete(engine, task.id, "max@acme.example")
+    done = complete(engine, task.id, "olivia@northwind.example", note="Monthly reviews booked for 2027")
+    assert (done.status, done.closed_by) == ("done", "olivia@northwind.example")
+    with pytest.raises(TaskRefused, match="is done already"):
+        complete(engine, task.id, "olivia@northwind.example")
+
+
+def test_a_program_manager_may_complete_any_task_and_a_note_is_required(engine, world):
+    task = open_task(engine, "knowledge-exchange-started")
+    with pytest.raises(TaskRefused, match="say what was done"):
+        complete(engine, task.id, "pmo@northwind.example", note=" ")
+    assert complete(engine, task.id, "pmo@northwind.example").status == "done"
+    with session_scope(engine) as session:
+        event = session.query(AuditEvent).filter_by(kind="task.done").one()
+    assert event.actor == "pmo@northwind.example" and event.data["task"] == task.id
+
+
+def complete_by_link(engine, token, now):
+    with session_scope(engine) as session:
+        return assignments.complete_by_link(session, token, secret=SECRET, note="Done from the email", now=now)
+
+
+def test_a_signed_link_completes_its_task_once(engine, world):
+    task = open_task(engine, "meetings-at-cadence")
+    token = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    done = complete_by_link(engine, token, TOLD + timedelta(days=1))
+    assert done.status == "done" and done.closed_by == "olivia@northwind.example"
+    with pytest.raises(LinkRefused, match="already used"):
+        complete_by_link(engine, token, TOLD + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("mangle", "later", "message"), [
+    (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), 1, "changed or not issued here"),
+    (lambda t: "x" + t, 1, "changed or not issued here"),
+    (lambda t: t, 31, "has expired"),
+])
+def test_a_tampered_or_expired_link_is_refused_and_nothing_changes(engine, world, mangle, later, message):
+    task = open_task(engine, "meetings-at-cadence")
+    token = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    with pytest.raises(LinkRefused, match=message):
+        complete_by_link(engine, mangle(token), TOLD + timedelta(days=later))
+    assert open_task(engine, "meetings-at-cadence").status == "open"
+
+
+def test_a_link_signed_with_another_secret_is_refused(engine, world):
+    task = open_task(engine, "meetings-at-cadence")
+    forged = links.sign("someone-elses-secret", task.id, task.assignee_id, now=TOLD)
+    with pytest.raises(LinkRefused):
+        complete_by_link(engine, forged, TOLD)
+
+
+def test_reassign_moves_an_open_task(engine, world):
+    task = open_task(engine, "meetings-at-cadence")
+    with session_scope(engine) as session:
+        moved = assignments.reassign(session, task.id, to="gus@northwind.example", by="pmo@northwind.example")
+    assert moved.assignee_id == world.our_gatekeepers[1].id
+    with session_scope(engine) as session:
+        assert [t["id"] for t in assignments.listing(session, owner="gus@northwind.example")] == [task.id]
+
+
+def test_overdue_listing_uses_the_date_given(engine, world):
+    with session_scope(engine) as session:
+        assert assignments.listing(session, overdue=True, as_of=AS_OF) == []
+        late = assignments.listing(session, overdue=True, as_of=AS_OF + timedelta(days=15))
+    assert late and all(t["overdue"] for t in late)
+
+
+def test_how_fast_owners_act_becomes_evidence_for_the_trust_criterion(engine, world):
+    for criterion, days in (("meetings-at-cadence", 8), ("knowledge-exchange-started", 9)):
+        complete(engine, open_task(engine, criterion).id, "pmo@northwind.example", now=TOLD + timedelta(days=days))
+    with engine.connect() as connection:
+        snapshot = load_snapshots(connection, [1])[0]
+    assert sorted(round(r.days) for r in snapshot.responses) == [8, 9]
+    result = {r.id: r for r in evaluate(POLICY, snapshot, AS_OF + timedelta(days=10)).results}["owners-respond-in-time"]
+    assert not result.passed
+    assert result.explanation.startswith("owners acted on their tasks in a median of 8.5 days")

@@ -1,0 +1,84 @@
+"""Reminders on a cadence, escalation once per level, daily digests — with a controlled clock."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from engine import dispatch_all, get_settings, sweep
+from engine.policies import read_policy
+from engine.review import review_portfolio
+from engine.settings import DEFAULT_POLICY
+from models import Channel, Notification, Person, Task, session_scope
+from tests import factories
+from tests.factories import AS_OF
+
+POLICY = read_policy(DEFAULT_POLICY)
+TOLD = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the owners are first told at 09:00 on review day
+
+
+@pytest.fixture
+def told(engine):
+    """One empty partnership reviewed and its task notifications delivered at TOLD."""
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        factories.partnership(session, w, "acme-supply")
+        session.add(Person(email="pmo@northwind.example", name="Program office", party_id=w.us.id,
+                           roles=["program_manager"]))
+    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    dispatch_all(engine, get_settings(), now=TOLD)
+    return w
+
+
+def swept(engine, at):
+    with session_scope(engine) as session:
+        return sweep(session, POLICY, now=at)
+
+
+def queued(engine, event):
+    with session_scope(engine) as session:
+        return [(n.person_id, n.task_id) for n in session.query(Notification).filter_by(event=event)]
+
+
+def test_reminders_follow_the_cadence_not_every_sweep(engine, told):
+    tasks = len(queued(engine, "task.opened"))
+    assert swept(engine, TOLD + timedelta(days=6, hours=23)).reminded == 0
+    assert swept(engine, TOLD + timedelta(days=7)).reminded == tasks
+    assert swept(engine, TOLD + timedelta(days=7, hours=1)).reminded == 0  # not on every sweep
+    assert swept(engine, TOLD + timedelta(days=14)).reminded == tasks
+    assert len(queued(engine, "task.reminder")) == 2 * tasks
+
+
+def test_overdue_tasks_escalate_to_the_sponsor_then_the_program_office_once_each(engine, told):
+    due = date(2026, 12, 11)  # 14 days after the review
+    with session_scope(engine) as session:
+        assert {t.due_on for t in session.query(Task)} == {due}
+        pmo = session.query(Person).filter_by(email="pmo@northwind.example").one().id
+    at = lambda day: datetime(day.year, day.month, day.day, 10, tzinfo=UTC)  # noqa: E731
+    assert swept(engine, at(due + timedelta(days=3))).escalated == 0  # within the grace period
+    first = swept(engine, at(due + timedelta(days=4)))
+    assert first.escalated > 0
+    assert {person for person, _ in queued(engine, "task.escalated")} == {told.sponsor.id}
+    assert swept(engine, at(due + timedelta(days=5))).escalated == 0  # once per level
+    assert swept(engine, at(due + timedelta(days=11))).escalated == first.escalated
+    assert {person for person, _ in queued(engine, "task.escalated")} == {told.sponsor.id, pmo}
+    assert swept(engine, at(due + timedelta(days=30))).escalated == 0
+
+
+def test_a_digest_person_gets_one_message_a_day_instead_of_one_per_task(engine):
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        factories.partnership(session, w, "acme-supply")
+        session.add(Channel(person_id=w.owner.id, kind="inbox", digest=True))
+    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    assert not [p for p, _ in queued(engine, "task.opened") if p == w.owner.id]
+    assert swept(engine, TOLD).digests == 1
+    assert swept(engine, TOLD + timedelta(hours=3)).digests == 1  # asked again the same day...
+    assert len(queued(engine, "digest")) == 1  # ...it is the same digest, queued once
+    swept(engine, TOLD + timedelta(days=1))
+    assert len(queued(engine, "digest")) == 2
+    dispatch_all(engine, get_settings(), now=TOLD + timedelta(days=1))
+    with session_scope(engine) as session:
+        digest = session.query(Notification).filter_by(event="digest").first()
+        owned = session.query(Task).filter_by(assignee_id=w.owner.id).all()
+    assert digest.status == "sent" and len(digest.context["tasks"]) == len(owned)
+    assert all(t.first_notified_at is not None for t in owned)  # the digest told them
