@@ -1,11 +1,12 @@
 """`partnerflow demo`: a fresh database from the sample portfolio, reviewed and explained."""
 
 import os
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from cli import render
-from engine import get_settings, import_files, init_database
+from engine import assignments, get_settings, import_files, init_database, outbox
 from engine import status as views
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -47,6 +48,15 @@ def run_demo(directory: Path) -> None:
 
             render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
                                                         example, DEMO_AS_OF))
+        found = assignments.listing(session, as_of=DEMO_AS_OF)
+        pending = outbox.listing(session, status="pending", limit=10_000)
+    render.console.print(f"\n[bold]5. The review opened {len(found)} tasks[/bold] (the first ten, soonest due first)")
+    render.tasks(found[:10])
+    by_channel = Counter(n["channel"] for n in pending)
+    render.console.print(f"\n[bold]6. {len(pending)} notifications wait in the outbox[/bold] "
+                         f"({', '.join(f'{n} {channel}' for channel, n in by_channel.items())}); "
+                         "`partnerflow dispatch` delivers them. The first five:")
+    render.notifications(pending[:5])
     _next_steps(url, portfolio, example)
 
 
@@ -68,4 +78,7 @@ def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
   partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear" --as-of {DEMO_AS_OF}
   partnerflow history {ready}
   partnerflow policy what-if examples/stricter-policy.yaml --as-of {DEMO_AS_OF}
-  partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen""")
+  partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen
+  partnerflow tasks --owner tom.becker@northwind.example
+  partnerflow channel add tom.becker@northwind.example email   # then set PARTNERFLOW_SMTP_HOST and dispatch
+  partnerflow dispatch && partnerflow notifications --status sent""")

@@ -5,11 +5,11 @@ import sys
 
 import typer
 
-from engine import Conflict, DecisionRefused, LinkRefused, NotFound, TaskRefused
+from engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, TaskRefused
 from gates import InvalidDocument
 from models import DatabaseNotReady
 
-EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, LinkRefused)
+EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, LinkRefused, ChannelRefused)
 
 
 def reported(command):

@@ -14,6 +14,7 @@ from cli import render
 from cli.errors import reported
 from engine import (
     assignments,
+    channels,
     clock,
     get_settings,
     import_files,
@@ -33,6 +34,8 @@ policy_app = typer.Typer(help="Check, show and try out gate policies.", no_args_
 app.add_typer(policy_app, name="policy")
 task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
 app.add_typer(task_app, name="task")
+channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
 notifications_app = typer.Typer(help="The notification outbox: list, re-drive.", invoke_without_command=True)
 app.add_typer(notifications_app, name="notifications")
 
@@ -292,3 +295,49 @@ def dispatch(json: Json = False) -> None:
     else:
         render.console.print(f"Dispatched {result['claimed']}: {result['sent']} sent, {result['retrying']} to retry "
                              f"later, {result['dead']} dead.")
+
+
+@channel_app.command("add")
+@reported
+def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, webhook, slack, teams or inbox.")],
+                address: Annotated[str, typer.Option(help="Email address or URL (email: the person's own).")] = "",
+                secret: Annotated[str | None, typer.Option(help="Webhook signing secret (whsec_…); new if omitted.")]
+                = None,
+                digest: Annotated[bool, typer.Option("--digest", help="A daily digest instead of each task.")] = False
+                ) -> None:
+    """Add a way to reach a person. Webhook, Slack and Teams URLs must be public unless allowed."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
+                                     allow_hosts=get_settings().allowed_hosts)
+        render.console.print(f"Channel #{added.id}: {kind} for {email}" + (" (daily digest)" if digest else ""))
+        if kind == "webhook" and secret is None:
+            render.console.print(f"Signing secret (shown once; give it to the receiver): {added.secret}")
+
+
+@channel_app.command("list")
+@reported
+def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Json = False) -> None:
+    """Configured channels (secrets and URL paths are not shown)."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        found = channels.channels(session, email)
+    if json:
+        render.print_json(found)
+    else:
+        for c in found:
+            render.console.print(f"#{c['id']:<4} {c['person']:<32} {c['kind']:<8} {c['address']}"
+                                 + (" (digest)" if c["digest"] else ""))
+
+
+@channel_app.command("remove")
+@reported
+def channel_remove(channel_id: int) -> None:
+    """Remove a channel; its person falls back to the inbox if none is left."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        channels.remove_channel(session, channel_id)
+    render.console.print(f"Channel #{channel_id} removed.")

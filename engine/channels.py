@@ -1,0 +1,75 @@
+"""Configuring how a person is reached. A target is validated when it is configured."""
+
+import base64
+import secrets
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from engine import audit
+from engine.lookup import person_by_email
+from models import Channel, Person
+from notify.message import Target
+from notify.targets import InvalidTarget, validate_target
+
+KINDS = ("email", "webhook", "slack", "teams", "inbox")
+
+
+class ChannelRefused(ValueError):
+    """The channel cannot be configured (an invalid or forbidden target); nothing was written."""
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def add_channel(session: Session, email: str, kind: str, *, address: str = "", secret: str | None = None,
+                digest: bool = False, allow_hosts: frozenset[str] = frozenset()) -> Channel:
+    """Add a channel; a webhook without a secret gets a new one (shown once to the operator)."""
+    person = person_by_email(session, email)
+    if kind not in KINDS:
+        raise ChannelRefused(f"unknown channel kind {kind!r}: choose one of {', '.join(KINDS)}")
+    if kind == "email" and not address:
+        address = person.email
+    if kind == "webhook" and not secret:
+        secret = new_webhook_secret()
+    if kind != "inbox":
+        try:
+            validate_target(Target(kind, address, secret), allow_hosts=allow_hosts)
+        except InvalidTarget as exc:
+            raise ChannelRefused(f"{kind} target refused: {exc.reason}") from None
+    duplicate = session.exec(select(Channel).where(Channel.person_id == person.id, Channel.kind == kind,
+                                                   Channel.address == address)).first()
+    if duplicate is not None:
+        raise ChannelRefused(f"{person.email} already has this {kind} channel (#{duplicate.id})")
+    channel = Channel(person_id=person.id, kind=kind, address=address, secret=secret, digest=digest)
+    session.add(channel)
+    session.flush()
+    audit.record(session, "channel.added", actor="operator", person=person.email, channel_kind=kind, channel=channel.id,
+                 digest=digest)
+    return channel
+
+
+def remove_channel(session: Session, channel_id: int) -> None:
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise ChannelRefused(f"no channel #{channel_id}")
+    session.delete(channel)
+    audit.record(session, "channel.removed", actor="operator", channel=channel_id, channel_kind=channel.kind)
+    session.flush()
+
+
+def channels(session: Session, email: str | None = None) -> list[dict]:
+    """Channels with their person; secrets and full URLs are never listed."""
+    statement = select(Channel, Person.email).join(Person, Person.id == Channel.person_id).order_by(Channel.id)
+    if email:
+        statement = statement.where(Person.id == person_by_email(session, email).id)
+    return [{"id": c.id, "person": who, "kind": c.kind, "address": _shown(c), "digest": c.digest}
+            for c, who in session.exec(statement)]
+
+
+def _shown(channel: Channel) -> str:
+    if channel.kind in ("webhook", "slack", "teams"):
+        parts = urlsplit(channel.address)
+        return f"{parts.scheme}://{parts.netloc}/…"
+    return channel.address

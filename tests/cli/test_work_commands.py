@@ -1,0 +1,102 @@
+"""Commands around tasks, channels and notifications."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine import links
+from engine.policies import read_policy
+from engine.review import review_portfolio
+from engine.settings import DEFAULT_POLICY
+from models import Channel, Notification, Task, session_scope
+from tests import factories
+from tests.factories import AS_OF
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def reviewed(engine):
+    with session_scope(engine) as session:
+        factories.small_portfolio(session)
+    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    return engine
+
+
+def first_task(engine, criterion="every-party-wins"):
+    with session_scope(engine) as session:
+        return session.query(Task).filter_by(criterion=criterion).one()
+
+
+def test_tasks_lists_open_tasks_by_owner_as_json(reviewed):
+    code, out, _ = run("tasks", "--owner", "olivia@northwind.example", "--json")
+    found = json.loads(out)
+    assert code == 0 and found and {t["assignee"] for t in found} == {"olivia@northwind.example"}
+    assert {"id", "partnership", "criterion", "title", "explanation", "due_on", "overdue"} <= set(found[0])
+    code, out, _ = run("tasks", "--overdue", "--as-of", "2026-12-31", "--json")
+    assert code == 0 and all(t["overdue"] for t in json.loads(out)) and json.loads(out)
+
+
+def test_task_done_by_hand_and_refused_for_a_stranger(reviewed):
+    task = first_task(reviewed)
+    code, _, err = run("task", "done", task.id, "--by", "max@acme.example", "--note", "x")
+    assert code == 1 and "may not complete task" in err
+    code, out, _ = run("task", "done", task.id, "--by", "olivia@northwind.example", "--note", "Wins agreed")
+    assert code == 0 and f"Task {task.id} done by olivia@northwind.example" in out
+
+
+def test_task_done_with_a_token_works_once(reviewed, monkeypatch):
+    from engine import get_settings
+
+    task = first_task(reviewed)
+    token = links.sign(get_settings().secret_key, task.id, task.assignee_id, now=factories.clock.now())
+    code, out, _ = run("task", "done", "--token", token, "--note", "Done from the email")
+    assert code == 0 and "done by olivia@northwind.example" in out
+    code, _, err = run("task", "done", "--token", token, "--note", "again")
+    assert code == 1 and "error: the link was already used" in err
+    code, _, err = run("task", "done", "--token", token[:-3] + "abc", "--note", "forged")
+    assert code == 1 and "not valid" in err
+
+
+def test_task_reassign(reviewed):
+    task = first_task(reviewed)
+    code, out, _ = run("task", "reassign", task.id, "--to", "gus@northwind.example", "--by", "olivia@northwind.example")
+    assert code == 0 and "now assigned to gus@northwind.example" in out
+
+
+def test_channel_add_validates_the_target_and_hides_secrets(reviewed):
+    code, _, err = run("channel", "add", "olivia@northwind.example", "webhook", "--address", "http://169.254.169.254/x")
+    assert code == 1 and "webhook target refused" in err and "link-local" in err
+    code, _, err = run("channel", "add", "olivia@northwind.example", "webhook", "--address", "ftp://example.com/x")
+    assert code == 1 and "webhook target refused" in err
+    code, out, _ = run("channel", "add", "olivia@northwind.example", "webhook", "--address",
+                       "https://93.184.216.34/partnerflow/hook")
+    assert code == 0 and "Signing secret (shown once" in out and "whsec_" in out
+    code, out, _ = run("channel", "list", "--json")
+    listed = json.loads(out)
+    assert listed == [{"id": 1, "person": "olivia@northwind.example", "kind": "webhook",
+                       "address": "https://93.184.216.34/…", "digest": False}]
+    with session_scope(reviewed) as session:
+        assert session.query(Channel).one().secret.startswith("whsec_")
+
+
+def test_notifications_list_and_retry(reviewed):
+    code, out, _ = run("notifications", "--status", "pending", "--json")
+    pending = json.loads(out)
+    assert code == 0 and pending and {n["status"] for n in pending} == {"pending"}
+    with session_scope(reviewed) as session:
+        session.query(Notification).filter(Notification.id == pending[0]["id"]).update(
+            {"status": "dead", "last_error": "HTTP 500"})
+    code, out, _ = run("notifications", "--status", "dead")
+    assert code == 0 and "HTTP 500" in out
+    code, out, _ = run("notifications", "retry", "--dead")
+    assert code == 0 and "1 notification(s) will be delivered again" in out
+    code, _, err = run("notifications", "retry")
+    assert code == 2 and "name notification ids, or --dead" in err
