@@ -15,6 +15,7 @@ from cli.errors import reported
 from engine import (
     assignments,
     channels,
+    members,
     clock,
     get_settings,
     import_files,
@@ -36,6 +37,8 @@ task_app = typer.Typer(help="Act on one task: complete it, or move it to someone
 app.add_typer(task_app, name="task")
 channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
+member_app = typer.Typer(help="People in a partnership, and who stands in for whom.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
 notifications_app = typer.Typer(help="The notification outbox: list, re-drive.", invoke_without_command=True)
 app.add_typer(notifications_app, name="notifications")
 
@@ -341,3 +344,29 @@ def channel_remove(channel_id: int) -> None:
     with session_scope(ready_engine()) as session:
         channels.remove_channel(session, channel_id)
     render.console.print(f"Channel #{channel_id} removed.")
+
+
+@member_app.command("remove")
+@reported
+def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", help="The owner or a program manager.")]
+                  ) -> None:
+    """Remove a person from a partnership; their open tasks move by the owner-role rules."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        removal = members.remove_member(session, key, email, by=by)
+    render.console.print(f"{email} left {key}: {removal.reassigned} task(s) reassigned, {removal.flagged} flagged "
+                         "to the program office (nobody fills their role).")
+
+
+@member_app.command("delegate")
+@reported
+def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Who stands in.")],
+                    starts: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+                    ends: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")]) -> None:
+    """Out of office: new tasks, reminders and gate votes go to the delegate meanwhile."""
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
+    render.console.print(f"From {starts} to {ends}, {to} stands in for {email}.")

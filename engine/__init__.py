@@ -3,7 +3,7 @@
 Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here.
 """
 
-from engine import assignments, channels, clock, outbox, progress, status
+from engine import assignments, channels, clock, members, outbox, progress, status
 from engine.assignments import TaskRefused
 from engine.channels import ChannelRefused
 from engine.database import get_engine, init_database, ready_engine
@@ -22,7 +22,7 @@ from engine.whatif import what_if
 
 __all__ = [
     "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
-    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "ChannelRefused", "outbox", "TaskRefused", "LinkRefused",
+    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused", "LinkRefused",
     "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings", "import_documents", "import_files",
     "init_database", "partnership_ids", "plan_batches", "policy_in_force", "progress", "read_policy", "ready_engine",
     "review_batch", "review_portfolio", "review_summary", "status", "what_if",

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine import audit, clock, links
+from engine import audit, clock, links, outbox
+from engine.notices import task_context
 from engine.lookup import NotFound, person_by_email
 from models import Partnership, Person, Task
 
@@ -74,6 +75,11 @@ def reassign(session: Session, task_id: int, *, to: str, by: str) -> Task:
     audit.record(session, "task.reassigned", actor=actor.email, partnership_id=task.partnership_id, task=task.id,
                  **{"from": before, "to": target.id})
     session.flush()
+    context = task_context({"key": partnership.key, "name": partnership.name}, {
+        "id": task.id, "title": task.title, "explanation": task.explanation, "practice": task.practice,
+        "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
+    outbox.enqueue(session, [outbox.Outgoing("task.opened", target.id, f"task:{task.id}:to:{target.id}", context,
+                                             partnership.id, task.id)], now=clock.now())
     return task
 
 

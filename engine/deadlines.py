@@ -16,6 +16,7 @@ from sqlmodel import Session
 from engine import clock
 from engine.notices import task_context
 from engine.outbox import Outgoing, enqueue
+from engine.tasks import active_delegations
 from gates import Policy
 from models import Channel, Partnership, Person, Task
 
@@ -52,13 +53,15 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
     program_office = [pid for pid, roles in session.execute(select(PE.id, PE.roles)) if "program_manager" in roles]
     outgoing: list[Outgoing] = []
     reminded, levels = [], defaultdict(list)
+    standing_in = active_delegations(session, today)  # reminders go to the delegate meanwhile
     for row in rows:
         started = row.first_notified_at
         if row.assignee_id is not None and started is not None:
             n = int((now - started) / timedelta(days=policy.reminder_every_days))
             last = row.last_reminded_at or started
             if n >= 1 and now - last >= timedelta(days=policy.reminder_every_days):
-                outgoing.append(Outgoing("task.reminder", row.assignee_id, f"task:{row.id}:reminder:{n}",
+                recipient = standing_in.get(row.assignee_id, row.assignee_id)
+                outgoing.append(Outgoing("task.reminder", recipient, f"task:{row.id}:reminder:{n}",
                                          _context(row), row.partnership_id, row.id))
                 reminded.append(row.id)
         level = _escalation_due(row, today, policy)

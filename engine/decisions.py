@@ -18,7 +18,7 @@ from engine.lookup import partnership_by_key, person_by_email
 from engine.transitions import Transition
 from gates import GateEvaluation, Policy, evaluate, next_phase, previous_phase
 from gates.policy import Gate
-from models import Decision, Partnership, PartnershipParty, Party, Person, load_snapshots
+from models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 
@@ -43,7 +43,10 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
     if verdict not in VERDICTS:
         raise DecisionRefused(f"unknown decision {verdict!r}: choose one of {', '.join(VERDICTS)}")
     partnership = partnership_by_key(session, key)
-    person = person_by_email(session, by)
+    caster = person_by_email(session, by)
+    person = _voter(session, caster, as_of)
+    if person.id != caster.id and caster.id == partnership.owner_id:
+        raise DecisionRefused(f"{caster.email} owns {partnership.key}: another gatekeeper must decide")
     _check_allowed(partnership, person, verdict, reason, condition)
     gate = policy.gate_from(partnership.phase)
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
@@ -54,18 +57,31 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
         effect, change = _other(partnership, verdict)
     record = Decision(
         partnership_id=partnership.id, gate=gate.id if gate else "(final phase)", cycle=partnership.cycle,
-        verdict=verdict, by_id=person.id, reason=reason.strip(), condition=condition, decided_at=clock.now(),
+        verdict=verdict, by_id=person.id, cast_by_id=caster.id if caster.id != person.id else None,
+        reason=reason.strip(), condition=condition, decided_at=clock.now(),
         phase=partnership.phase, policy_version=policy.version,
         results=[r._asdict() for r in evaluation.results] if evaluation else [],
         evidence_digest=hashlib.sha256(repr(snapshot).encode()).hexdigest(), effect=effect)
     session.add(record)
-    audit.record(session, f"decision.{verdict}", actor=person.email, partnership_id=partnership.id,
-                 reason=record.reason, condition=condition, effect=effect, gate=record.gate)
+    audit.record(session, f"decision.{verdict}", actor=caster.email, partnership_id=partnership.id,
+                 reason=record.reason, condition=condition, effect=effect, gate=record.gate,
+                 on_behalf_of=person.email if caster.id != person.id else None)
     if change is not None:
         transitions.apply_one(session, change, actor=person.email, on=as_of)
     session.flush()
     session.refresh(partnership)
     return DecisionOutcome(partnership.key, verdict, effect, partnership.phase, partnership.state)
+
+
+def _voter(session: Session, caster: Person, as_of: date) -> Person:
+    """Who the vote counts for: the caster, or the gatekeeper they stand in for while out of office."""
+    if "gatekeeper" in caster.roles:
+        return caster
+    standing_in = session.exec(
+        select(Person).join(Delegation, Delegation.person_id == Person.id)
+        .where(Delegation.delegate_id == caster.id, Delegation.starts_on <= as_of, Delegation.ends_on >= as_of)
+        .order_by(Delegation.id)).all()
+    return next((p for p in standing_in if "gatekeeper" in p.roles), caster)
 
 
 def _check_allowed(partnership: Partnership, person: Person, verdict: str, reason: str, condition: str | None):

@@ -25,7 +25,7 @@ from notify.message import Delivery, Message, Target
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)
-TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated")
+TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated", "task.unassigned")
 
 
 class Claimed(NamedTuple):

@@ -4,7 +4,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine.outbox import Outgoing
-from engine.tasks import Opened, practice_words
+from engine import clock
+from engine.tasks import Opened, active_delegations, practice_words
 from gates import PartnershipSnapshot
 from models import Partnership, PartnershipParty, Person
 
@@ -40,6 +41,7 @@ def transitions_applied(session: Session, changes: list) -> list[Outgoing]:
     heads = {row.id: row for row in session.execute(
         select(P.id, P.key, P.name, P.phase, P.owner_id, P.sponsor_id).where(P.id.in_(ids)))}
     gatekeepers = _gatekeepers_by_partnership(session, ids)
+    standing_in = active_delegations(session, clock.today())  # out of office: the delegate is told
     outgoing = []
     for change in relevant:
         head = heads[change.partnership_id]
@@ -52,7 +54,7 @@ def transitions_applied(session: Session, changes: list) -> list[Outgoing]:
                                          context, head.id))
         else:
             context = {"partnership": partnership, "gate": change.data.get("gate")}
-            for person in gatekeepers.get(head.id, []):
+            for person in {standing_in.get(p, p) for p in gatekeepers.get(head.id, [])}:
                 outgoing.append(Outgoing("gate.ready", person, f"{head.id}:{change.version}", context, head.id))
     return outgoing
 

@@ -70,15 +70,17 @@ def wanted_tasks(policy: Policy, snapshot: PartnershipSnapshot, evaluation: Gate
     return wanted
 
 
-def assignee(snapshot: PartnershipSnapshot, owner_role: str) -> int | None:
-    """Who fixes it: a member in the role, else the partnership owner, else the sponsor."""
-    if owner_role == "sponsor" and snapshot.sponsor_id is not None:
-        return snapshot.sponsor_id
-    if owner_role != "owner":
-        members = sorted(m.person_id for m in snapshot.members if m.role == owner_role)
-        if members:
-            return members[0]
-    return snapshot.owner_id if snapshot.owner_id is not None else snapshot.sponsor_id
+def assignee(snapshot: PartnershipSnapshot, owner_role: str, unavailable: frozenset[int] = frozenset()
+             ) -> int | None:
+    """Who fixes it: a member in the role, else the partnership owner, else the sponsor; None if
+    nobody available fills any of these (the task is then flagged to the program office)."""
+    in_role = sorted(m.person_id for m in snapshot.members if m.role == owner_role)
+    if owner_role == "sponsor":
+        in_role.insert(0, snapshot.sponsor_id)
+    elif owner_role == "owner":
+        in_role.insert(0, snapshot.owner_id)
+    candidates = [*in_role, snapshot.owner_id, snapshot.sponsor_id]
+    return next((p for p in candidates if p is not None and p not in unavailable), None)
 
 
 def active_delegations(session: Session, on: date) -> dict[int, int]:

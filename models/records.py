@@ -38,7 +38,8 @@ class Decision(SQLModel, table=True):
     gate: str
     cycle: int
     verdict: str  # go, hold, recycle, kill
-    by_id: int = Field(foreign_key="person.id")
+    by_id: int = Field(foreign_key="person.id")  # the gatekeeper whose vote it is
+    cast_by_id: int | None = Field(default=None, foreign_key="person.id")  # their delegate, if one cast it
     reason: str
     condition: str | None = None  # a conditional go: the open item it leaves
     decided_at: datetime = Field(sa_column=timestamp_column())

@@ -48,7 +48,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
                "sweep_deadlines"}),
     ("engine", {"DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary",
-                "DispatchReport", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "ChannelRefused", "outbox", "TaskRefused",
+                "DispatchReport", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused",
                 "LinkRefused",
                 "NotFound", "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings",
                 "import_documents", "import_files", "init_database", "partnership_ids", "plan_batches",

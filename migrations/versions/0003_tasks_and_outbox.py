@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cast_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_decision_cast_by_id_person', 'person', ['cast_by_id'], ['id'])
 
     op.create_table('channel',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -135,6 +138,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_decision_cast_by_id_person', type_='foreignkey')
+        batch_op.drop_column('cast_by_id')
 
     with op.batch_alter_table('delivery_attempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_attempt_notification_id'))

@@ -100,3 +100,16 @@ def test_notifications_list_and_retry(reviewed):
     assert code == 0 and "1 notification(s) will be delivered again" in out
     code, _, err = run("notifications", "retry")
     assert code == 2 and "name notification ids, or --dead" in err
+
+
+def test_member_delegate_and_remove(reviewed):
+    code, out, _ = run("member", "delegate", "olivia@northwind.example", "--to", "gus@northwind.example",
+                       "--from", "2026-12-01", "--until", "2026-12-10")
+    assert code == 0 and "gus@northwind.example stands in for olivia@northwind.example" in out
+    code, _, err = run("member", "delegate", "olivia@northwind.example", "--to", "gus@northwind.example",
+                       "--from", "2026-12-10", "--until", "2026-12-01")
+    assert code == 1 and "ends (2026-12-01) before it starts (2026-12-10)" in err
+    code, _, err = run("member", "remove", "acme-supply", "max@acme.example", "--by", "max@acme.example")
+    assert code == 1 and "may not change the members" in err
+    code, out, _ = run("member", "remove", "acme-supply", "max@acme.example", "--by", "olivia@northwind.example")
+    assert code == 0 and "max@acme.example left acme-supply" in out

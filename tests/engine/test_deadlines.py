@@ -82,3 +82,15 @@ def test_a_digest_person_gets_one_message_a_day_instead_of_one_per_task(engine):
         owned = session.query(Task).filter_by(assignee_id=w.owner.id).all()
     assert digest.status == "sent" and len(digest.context["tasks"]) == len(owned)
     assert all(t.first_notified_at is not None for t in owned)  # the digest told them
+
+
+def test_reminders_go_to_the_delegate_while_the_owner_is_out_of_office(engine, told):
+    from models import Delegation
+
+    with session_scope(engine) as session:
+        session.add(Delegation(person_id=told.owner.id, delegate_id=told.our_gatekeepers[1].id,
+                               starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 10)))
+        owners_tasks = session.query(Task).filter_by(assignee_id=told.owner.id).count()
+    swept(engine, TOLD + timedelta(days=7))
+    reminded = [person for person, _ in queued(engine, "task.reminder")]
+    assert reminded.count(told.our_gatekeepers[1].id) == owners_tasks and told.owner.id not in reminded

@@ -166,3 +166,22 @@ def test_every_vote_bumps_the_version_so_concurrent_votes_conflict(ready):
     before = version()
     go(ready, GINA)
     assert version() == before + 1
+
+
+def test_a_delegate_votes_for_an_out_of_office_gatekeeper_and_the_record_shows_both(ready):
+    from datetime import date
+
+    from models import AuditEvent, Delegation
+
+    with session_scope(ready) as session:
+        grace = session.query(Person).filter_by(email=GRACE).one()
+        max_ = session.query(Person).filter_by(email=MAX).one()
+        session.add(Delegation(person_id=grace.id, delegate_id=max_.id, starts_on=date(2026, 11, 20),
+                               ends_on=date(2026, 12, 4)))
+    go(ready, GINA)
+    assert go(ready, MAX).effect == "advanced to execution"  # Max casts Grace's vote: Acme is covered
+    with session_scope(ready) as session:
+        decision = session.query(Decision).order_by(Decision.id.desc()).first()
+        assert (decision.by_id, decision.cast_by_id) == (grace.id, max_.id)
+        event = session.query(AuditEvent).filter_by(kind="decision.go").order_by(AuditEvent.id.desc()).first()
+        assert (event.actor, event.data["on_behalf_of"]) == (MAX, GRACE)

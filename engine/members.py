@@ -1,0 +1,71 @@
+"""People leaving a partnership: their open tasks move by the owner-role rules, never into a void."""
+
+from typing import NamedTuple
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from engine import audit, clock, outbox
+from engine.assignments import TaskRefused
+from engine.lookup import partnership_by_key, person_by_email
+from engine.notices import task_context
+from engine.tasks import assignee
+from models import Delegation, Member, Person, Task, load_snapshots
+
+
+class Removal(NamedTuple):
+    reassigned: int
+    flagged: int
+
+
+def remove_member(session: Session, key: str, email: str, *, by: str) -> Removal:
+    """Remove a person from a partnership (the owner or a program manager may). Flushes; the caller commits."""
+    partnership = partnership_by_key(session, key)
+    actor, leaving = person_by_email(session, by), person_by_email(session, email)
+    if actor.id != partnership.owner_id and "program_manager" not in actor.roles:
+        raise TaskRefused(f"{actor.email} may not change the members of {key}: only its owner or a program manager")
+    removed = session.execute(delete(Member).where(Member.partnership_id == partnership.id,
+                                                   Member.person_id == leaving.id)).rowcount
+    if not removed:
+        raise TaskRefused(f"{leaving.email} is not a member of {key}")
+    audit.record(session, "member.removed", actor=actor.email, partnership_id=partnership.id, person=leaving.email)
+    snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
+    open_tasks = session.scalars(select(Task).where(Task.partnership_id == partnership.id, Task.status == "open",
+                                                 Task.assignee_id == leaving.id)).all()
+    program_office = [p.id for p in session.scalars(select(Person)) if "program_manager" in p.roles]
+    now, moved, flagged, outgoing = clock.now(), 0, 0, []
+    for task in open_tasks:
+        task.assignee_id = assignee(snapshot, task.owner_role, unavailable=frozenset({leaving.id}))
+        task.delegated_from_id, task.flagged = None, task.assignee_id is None
+        context = task_context({"key": partnership.key, "name": partnership.name}, {
+            "id": task.id, "title": task.title, "explanation": task.explanation, "practice": task.practice,
+            "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
+        if task.flagged:
+            flagged += 1
+            outgoing += [outbox.Outgoing("task.unassigned", person, f"task:{task.id}:unassigned:{leaving.id}",
+                                         {**context, "role": task.owner_role}, partnership.id, task.id)
+                         for person in program_office]
+        else:
+            moved += 1
+            outgoing.append(outbox.Outgoing("task.opened", task.assignee_id, f"task:{task.id}:to:{task.assignee_id}",
+                                            context, partnership.id, task.id))
+        audit.record(session, "task.reassigned", actor=actor.email, partnership_id=partnership.id, task=task.id,
+                     **{"from": leaving.id, "to": task.assignee_id, "flagged": task.flagged})
+    session.flush()
+    outbox.enqueue(session, outgoing, now=now)
+    return Removal(moved, flagged)
+
+
+def delegate(session: Session, email: str, *, to: str, starts_on, ends_on) -> Delegation:
+    """Out of office: from `starts_on` to `ends_on` (inclusive), `to` receives and acts for `email`."""
+    person, stand_in = person_by_email(session, email), person_by_email(session, to)
+    if person.id == stand_in.id:
+        raise TaskRefused("a person cannot delegate to themselves")
+    if ends_on < starts_on:
+        raise TaskRefused(f"the delegation ends ({ends_on}) before it starts ({starts_on})")
+    delegation = Delegation(person_id=person.id, delegate_id=stand_in.id, starts_on=starts_on, ends_on=ends_on)
+    session.add(delegation)
+    audit.record(session, "delegation.added", actor=person.email, delegate=stand_in.email,
+                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
+    session.flush()
+    return delegation
