@@ -60,6 +60,8 @@ def partnership(view: dict) -> None:
     if view["monitors"]:
         console.print("\n[bold]Monitors[/bold] (in every phase; they raise attention, they do not block)")
         criteria_table(view["monitors"], monitor=True)
+    response = view["response_time"]
+    console.print(f"\nResponse time (trust & credibility): {response['explanation']}")
     for item in view["open_conditions"]:
         console.print(f"Open condition: {item['condition']} (since {item['decided_at'][:10]})")
 

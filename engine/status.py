@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from engine import clock
 from engine.lookup import partnership_by_key
-from gates import PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
+from gates import CHECKS, PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
 from models import AuditEvent, Decision, GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
@@ -63,11 +63,20 @@ def partnership_status(session: Session, policy: Policy, key: str, as_of: date |
             "criteria": [_criterion(r) for r in evaluation.results],
         },
         "monitors": [_criterion(r) for r in evaluate_monitors(policy, snapshot, as_of)],
+        "response_time": _response_time(policy, snapshot, as_of),
         "open_conditions": [{"condition": c, "decided_at": at.isoformat()} for c, at in conditions],
         "last_review": None if last is None else {
             "gate": last.gate, "passed": last.passed, "as_of": last.as_of.isoformat(),
             "created_at": last.created_at.isoformat(), "checked_at": last.checked_at.isoformat()},
     }
+
+
+def _response_time(policy: Policy, snapshot, as_of: date) -> dict:
+    """How fast the owners act on their tasks: evidence of commitment, shown in every phase."""
+    found = next((c for g in policy.gates for c in g.criteria if c.check == "owners_respond_in_time"), None)
+    params = found.params if found else {}
+    outcome = CHECKS["owners_respond_in_time"](snapshot, as_of, params)
+    return {"passed": outcome.passed, "explanation": outcome.explanation}
 
 
 def _criterion(result) -> dict:

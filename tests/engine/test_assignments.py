@@ -123,3 +123,14 @@ def test_how_fast_owners_act_becomes_evidence_for_the_trust_criterion(engine, wo
     result = {r.id: r for r in evaluate(POLICY, snapshot, AS_OF + timedelta(days=10)).results}["owners-respond-in-time"]
     assert not result.passed
     assert result.explanation.startswith("owners acted on their tasks in a median of 8.5 days")
+
+
+def test_status_shows_the_owners_response_time(engine, world):
+    from engine import status
+
+    complete(engine, open_task(engine, "meetings-at-cadence").id, "pmo@northwind.example",
+             now=TOLD + timedelta(days=2))
+    with session_scope(engine) as session:
+        view = status.partnership_status(session, POLICY, "acme-supply", AS_OF + timedelta(days=3))
+    assert view["response_time"] == {"passed": True, "explanation": (
+        "owners acted on their tasks in a median of 2.0 days over the last 90 days (1 task(s); target 5 days)")}
