@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine import audit, clock, links, outbox
-from engine.notices import task_context
 from engine.lookup import NotFound, person_by_email
+from engine.notices import context_of
 from models import Partnership, Person, Task
 
 T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
@@ -75,9 +75,7 @@ def reassign(session: Session, task_id: int, *, to: str, by: str) -> Task:
     audit.record(session, "task.reassigned", actor=actor.email, partnership_id=task.partnership_id, task=task.id,
                  **{"from": before, "to": target.id})
     session.flush()
-    context = task_context({"key": partnership.key, "name": partnership.name}, {
-        "id": task.id, "title": task.title, "explanation": task.explanation, "practice": task.practice,
-        "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
+    context = context_of({"key": partnership.key, "name": partnership.name}, task)
     outbox.enqueue(session, [outbox.Outgoing("task.opened", target.id, f"task:{task.id}:to:{target.id}", context,
                                              partnership.id, task.id)], now=clock.now())
     return task

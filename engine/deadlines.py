@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from engine import clock
-from engine.notices import task_context
+from engine.notices import context_of
 from engine.outbox import Outgoing, enqueue
 from engine.tasks import active_delegations
 from gates import Policy
@@ -40,9 +40,7 @@ def _open_tasks(session: Session):
 
 
 def _context(row) -> dict:
-    return task_context({"key": row.key, "name": row.name}, {
-        "id": row.id, "title": row.title, "explanation": row.explanation, "practice": row.practice, "kind": row.kind,
-        "criterion": row.criterion, "due_on": row.due_on.isoformat()})
+    return context_of({"key": row.key, "name": row.name}, row)
 
 
 def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> SweepReport:

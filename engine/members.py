@@ -8,7 +8,7 @@ from sqlmodel import Session
 from engine import audit, clock, outbox
 from engine.assignments import TaskRefused
 from engine.lookup import partnership_by_key, person_by_email
-from engine.notices import task_context
+from engine.notices import context_of
 from engine.tasks import assignee
 from models import Delegation, Member, Person, Task, load_snapshots
 
@@ -37,9 +37,7 @@ def remove_member(session: Session, key: str, email: str, *, by: str) -> Removal
     for task in open_tasks:
         task.assignee_id = assignee(snapshot, task.owner_role, unavailable=frozenset({leaving.id}))
         task.delegated_from_id, task.flagged = None, task.assignee_id is None
-        context = task_context({"key": partnership.key, "name": partnership.name}, {
-            "id": task.id, "title": task.title, "explanation": task.explanation, "practice": task.practice,
-            "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
+        context = context_of({"key": partnership.key, "name": partnership.name}, task)
         if task.flagged:
             flagged += 1
             outgoing += [outbox.Outgoing("task.unassigned", person, f"task:{task.id}:unassigned:{leaving.id}",

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine.outbox import Outgoing
 from engine import clock
+from engine.outbox import Outgoing
 from engine.tasks import Opened, active_delegations, practice_words
 from gates import PartnershipSnapshot
 from models import Partnership, PartnershipParty, Person
@@ -15,6 +15,13 @@ P, PP, PE = Partnership.__table__.c, PartnershipParty.__table__.c, Person.__tabl
 def task_context(partnership: dict, task: dict) -> dict:
     name, why = practice_words(task["practice"])
     return {"partnership": partnership, "task": {**task, "practice_name": name, "why": why}}
+
+
+def context_of(partnership: dict, task) -> dict:
+    """The template context of a stored task (a Task or a row with its columns)."""
+    return task_context(partnership, {
+        "id": task.id, "title": task.title, "explanation": task.explanation, "practice": task.practice,
+        "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
 
 
 def tasks_opened(opened: list[Opened], snapshots: dict[int, PartnershipSnapshot]) -> list[Outgoing]:

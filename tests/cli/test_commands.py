@@ -8,23 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
-from typer.testing import CliRunner
 
-from cli.main import app
 from engine.policies import read_policy
 from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from models import session_scope
 from tests import factories
+from tests.cli.commands import run
 from tests.factories import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
-runner = CliRunner()
-
-
-def run(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

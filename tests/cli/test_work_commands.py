@@ -3,23 +3,15 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from engine import links
 from engine.policies import read_policy
 from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from models import Channel, Notification, Task, session_scope
 from tests import factories
+from tests.cli.commands import run
 from tests.factories import AS_OF
-
-runner = CliRunner()
-
-
-def run(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
