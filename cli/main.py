@@ -12,47 +12,24 @@ import typer
 
 from cli import render
 from cli.errors import reported
+from cli.options import AsOf, Json, parse_date
+from engine import decide as apply_decision
 from engine import (
-    assignments,
-    channels,
-    members,
-    clock,
     get_settings,
     import_files,
     init_database,
-    outbox,
     policy_in_force,
     read_policy,
     ready_engine,
     what_if,
 )
-from engine import decide as apply_decision
 from engine import status as views
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 policy_app = typer.Typer(help="Check, show and try out gate policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
-task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
-app.add_typer(task_app, name="task")
-channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
-app.add_typer(channel_app, name="channel")
-member_app = typer.Typer(help="People in a partnership, and who stands in for whom.", no_args_is_help=True)
-app.add_typer(member_app, name="member")
-notifications_app = typer.Typer(help="The notification outbox: list, re-drive.", invoke_without_command=True)
-app.add_typer(notifications_app, name="notifications")
 
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
-
-
-def parse_date(text: str | None) -> date:
-    if text is None:
-        return clock.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date like 2026-11-27", param_hint="--as-of") from None
 
 
 def policy():
@@ -206,167 +183,6 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to build t
     run_demo(directory)
 
 
-@app.command()
-@reported
-def tasks(owner: Annotated[str | None, typer.Option("--owner", help="Only this person's tasks.")] = None,
-          overdue: Annotated[bool, typer.Option("--overdue", help="Only tasks past their due date.")] = False,
-          status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
-          as_of: AsOf = None, json: Json = False) -> None:
-    """Tasks opened by reviews, soonest due first."""
-    from models import session_scope
+from cli import work  # noqa: E402  (registers the task, channel, member and notification commands)
 
-    with session_scope(ready_engine()) as session:
-        found = assignments.listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
-    render.print_json(found) if json else render.tasks(found)
-
-
-@task_app.command("done")
-@reported
-def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id (or use --token).")] = None,
-              by: Annotated[str | None, typer.Option("--by", help="Who completes it.")] = None,
-              note: Annotated[str, typer.Option("--note", help="What was done; kept with the task.")] = "",
-              token: Annotated[str | None, typer.Option("--token", help="The signed link's token.")] = None) -> None:
-    """Complete a task: by id (its assignee, the owner or a program manager), or with a signed link."""
-    from models import session_scope
-
-    if (task_id is None) == (token is None):
-        raise typer.BadParameter("give a task id with --by, or --token", param_hint="TASK_ID")
-    with session_scope(ready_engine()) as session:
-        if token is not None:
-            done = assignments.complete_by_link(session, token, secret=get_settings().secret_key, note=note)
-        else:
-            if not by:
-                raise typer.BadParameter("say who completes it", param_hint="--by")
-            done = assignments.complete(session, task_id, by=by, note=note)
-        render.console.print(f"Task {done.id} done by {done.closed_by}.")
-
-
-@task_app.command("reassign")
-@reported
-def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="The new assignee's email.")],
-                  by: Annotated[str, typer.Option("--by", help="Who moves it.")]) -> None:
-    """Move an open task to another person."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        moved = assignments.reassign(session, task_id, to=to, by=by)
-        render.console.print(f"Task {moved.id} now assigned to {to}.")
-
-
-@notifications_app.callback()
-@reported
-def notifications(ctx: typer.Context,
-                  status: Annotated[str | None, typer.Option(help="pending, sending, sent or dead.")] = None,
-                  json: Json = False) -> None:
-    """List notifications with their status and last error."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        found = outbox.listing(session, status=status)
-    render.print_json(found) if json else render.notifications(found)
-
-
-@notifications_app.command("retry")
-@reported
-def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="Notification ids.")] = None,
-                        dead: Annotated[bool, typer.Option("--dead", help="Every dead notification.")] = False) -> None:
-    """Make notifications due again (after fixing a template, a channel or a receiver)."""
-    from models import session_scope
-
-    if not ids and not dead:
-        raise typer.BadParameter("name notification ids, or --dead")
-    with session_scope(ready_engine()) as session:
-        count = outbox.retry(session, ids=ids, dead=dead)
-    render.console.print(f"{count} notification(s) will be delivered again by the next dispatch.")
-
-
-@app.command()
-@reported
-def dispatch(json: Json = False) -> None:
-    """Deliver the notifications that are due (the Prefect dispatch flow)."""
-    from cli.offline import prepare_prefect_environment, run_flow
-
-    ready_engine()
-    prepare_prefect_environment()
-    from flows import dispatch_notifications
-
-    result = run_flow(dispatch_notifications)
-    if json:
-        render.print_json(result)
-    else:
-        render.console.print(f"Dispatched {result['claimed']}: {result['sent']} sent, {result['retrying']} to retry "
-                             f"later, {result['dead']} dead.")
-
-
-@channel_app.command("add")
-@reported
-def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, webhook, slack, teams or inbox.")],
-                address: Annotated[str, typer.Option(help="Email address or URL (email: the person's own).")] = "",
-                secret: Annotated[str | None, typer.Option(help="Webhook signing secret (whsec_…); new if omitted.")]
-                = None,
-                digest: Annotated[bool, typer.Option("--digest", help="A daily digest instead of each task.")] = False
-                ) -> None:
-    """Add a way to reach a person. Webhook, Slack and Teams URLs must be public unless allowed."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
-                                     allow_hosts=get_settings().allowed_hosts)
-        render.console.print(f"Channel #{added.id}: {kind} for {email}" + (" (daily digest)" if digest else ""))
-        if kind == "webhook" and secret is None:
-            render.console.print(f"Signing secret (shown once; give it to the receiver): {added.secret}")
-
-
-@channel_app.command("list")
-@reported
-def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Json = False) -> None:
-    """Configured channels (secrets and URL paths are not shown)."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        found = channels.channels(session, email)
-    if json:
-        render.print_json(found)
-    else:
-        for c in found:
-            render.console.print(f"#{c['id']:<4} {c['person']:<32} {c['kind']:<8} {c['address']}"
-                                 + (" (digest)" if c["digest"] else ""))
-
-
-@channel_app.command("remove")
-@reported
-def channel_remove(channel_id: int) -> None:
-    """Remove a channel; its person falls back to the inbox if none is left."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        channels.remove_channel(session, channel_id)
-    render.console.print(f"Channel #{channel_id} removed.")
-
-
-@member_app.command("remove")
-@reported
-def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", help="The owner or a program manager.")]
-                  ) -> None:
-    """Remove a person from a partnership; their open tasks move by the owner-role rules."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        removal = members.remove_member(session, key, email, by=by)
-    render.console.print(f"{email} left {key}: {removal.reassigned} task(s) reassigned, {removal.flagged} flagged "
-                         "to the program office (nobody fills their role).")
-
-
-@member_app.command("delegate")
-@reported
-def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Who stands in.")],
-                    starts: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
-                    ends: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")]) -> None:
-    """Out of office: new tasks, reminders and gate votes go to the delegate meanwhile."""
-    from models import session_scope
-
-    with session_scope(ready_engine()) as session:
-        members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
-    render.console.print(f"From {starts} to {ends}, {to} stands in for {email}.")
+work.register(app)
