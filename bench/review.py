@@ -1,0 +1,511 @@
+"""The portfolio review benchmark: the floor, a first full review, an unchanged re-review.
+
+    python bench/review.py                         # 100,000 partnerships on SQLite
+    python bench/review.py --partnerships 2000     # a quick smoke run (~1 minute)
+    python bench/review.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/pf_bench
+
+One run, one database (a fresh copy of a seeded synthetic portfolio, see generate.py):
+
+1. floor   - for each batch of `engine.review.plan_batches`: `models.load_snapshots` (one Core
+             SELECT per table per batch, plain rows, no ORM objects) and the pure
+             `gates.evaluate`; writes nothing. The least any review has to do.
+2. first   - the Prefect flow `flows.review.review_portfolio` on the pristine portfolio
+             (no gate reviews yet): writes a GateReview per partnership, applies transitions.
+3. second  - the same flow again with nothing changed: every result equals the previous one.
+
+Each stage runs in a child process of its own (this script with `--stage`), so each peak
+RSS (getrusage ru_maxrss) is that stage's. In the flow stages Prefect's one-time start-up
+(importing it and a trivial first flow, which starts the ephemeral local server) is timed
+apart and kept out of the ratios. Results: a markdown table on stdout, and
+bench/results/review-<backend>-<N>.{md,json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+for folder in (str(ROOT), str(BENCH)):
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+
+AS_OF = date(2026, 11, 27)
+RESULT_MARK = "BENCH-RESULT "
+TARGETS = {"first": 3.0, "second": 2.0}  # times the floor
+RSS_TARGET_MB = 400
+QUIET_PREFECT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages (each in its own process)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def descendants() -> list[int]:
+    """Process ids of this process's children and their children (e.g. Prefect's server)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def process_usage(pid: int) -> tuple[float, float]:
+    """(peak RSS MB, CPU seconds) of a live process, from /proc."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return hwm / 1024, (int(fields[11]) + int(fields[12])) / ticks
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0.0, 0.0
+
+
+class Collector:
+    """What-ifs for Python's cyclic garbage collector during the timed part: `--gc off` pauses it,
+    `--gc freeze` moves every object alive at the start (imports, Prefect) out of its reach."""
+
+    def __init__(self, mode: str):
+        self.mode = mode
+
+    def __enter__(self):
+        if self.mode == "off":
+            gc.collect()
+            gc.disable()
+        elif self.mode == "freeze":
+            gc.collect()
+            gc.freeze()
+        return self
+
+    def __exit__(self, *exc):
+        gc.enable()
+        gc.unfreeze()
+        return False
+
+
+class Profile:
+    """pyinstrument around the timed part when --profile is given (a sampling profiler)."""
+
+    def __init__(self, folder: str | None, name: str):
+        self.folder, self.name, self.profiler = folder, name, None
+
+    def __enter__(self):
+        if self.folder:
+            from pyinstrument import Profiler
+
+            self.profiler = Profiler(interval=0.005)
+            self.profiler.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.profiler is not None:
+            self.profiler.stop()
+            Path(self.folder).mkdir(parents=True, exist_ok=True)
+            text = self.profiler.output_text(unicode=False, color=False, show_all=False)
+            (Path(self.folder) / f"{self.name}.txt").write_text(text)
+            (Path(self.folder) / f"{self.name}.html").write_text(self.profiler.output_html())
+        return False
+
+
+def stage_floor(args) -> dict:
+    """Load every snapshot and evaluate it (the gate out of its phase and the monitors); write nothing."""
+    from engine.policies import read_policy
+    from engine.review import plan_batches
+    from engine.settings import DEFAULT_POLICY
+    from gates import evaluate, evaluate_monitors
+    from models import load_snapshots, make_engine
+
+    policy = read_policy(DEFAULT_POLICY)
+    monitors = args.monitors
+    engine = make_engine(args.database_url)
+    reviewed = passed = loaded = fired = 0
+    load_seconds = gate_seconds = monitor_seconds = 0.0
+    clock = time.perf_counter
+    cpu = cpu_seconds()
+    started = clock()
+    with Collector(args.gc), Profile(args.profile, "floor"), engine.connect() as connection:
+        for batch in plan_batches(connection, args.batch_size):
+            t0 = clock()
+            snapshots = load_snapshots(connection, batch)
+            t1 = clock()
+            loaded += len(snapshots)
+            for snapshot in snapshots:
+                evaluation = evaluate(policy, snapshot, AS_OF)
+                if evaluation is not None:
+                    reviewed += 1
+                    passed += evaluation.passed
+            t2 = clock()
+            if monitors:
+                for snapshot in snapshots:
+                    fired += sum(not r.passed for r in evaluate_monitors(policy, snapshot, AS_OF))
+            t3 = clock()
+            load_seconds += t1 - t0
+            gate_seconds += t2 - t1
+            monitor_seconds += t3 - t2
+            del snapshots
+        connection.rollback()
+    seconds = clock() - started
+    engine.dispose()
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu, "reviewed": reviewed, "passed": passed,
+            "loaded": loaded, "monitors_fired": fired, "load_seconds": load_seconds, "gate_seconds": gate_seconds,
+            "monitor_seconds": monitor_seconds, "monitors": monitors}
+
+
+def stage_flow(args) -> dict:
+    started = time.perf_counter()
+    from prefect import flow
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.review import ReviewParameters, review_portfolio
+    imported = time.perf_counter() - started
+
+    @flow(name="bench-start-up")
+    def start_up() -> int:
+        return 1
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        started = time.perf_counter()
+        start_up()
+        start_up_seconds = time.perf_counter() - started
+        cpu = cpu_seconds()
+        server_before = {pid: process_usage(pid)[1] for pid in descendants()}
+        started = time.perf_counter()
+        with Collector(args.gc), Profile(args.profile, args.stage):
+            result = review_portfolio(ReviewParameters(as_of=AS_OF, batch_size=args.batch_size))
+        seconds = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu
+    counts = table_counts(args.database_url, ("gate_review", "audit_event", "task", "notification"))
+    server_rss = server_cpu = 0.0
+    for pid in descendants():
+        rss, used = process_usage(pid)
+        server_rss = max(server_rss, rss)
+        server_cpu += used - server_before.get(pid, 0.0)
+    return {"seconds": seconds, "cpu_seconds": cpu, "reviewed": result["reviewed"], "passed": result["passed"],
+            "written": result["written"], "unchanged": result["unchanged"],
+            "advanced": len(result["advanced"]), "ready": len(result["ready"]),
+            "conflicts": len(result["conflicts"]), "tasks_opened": result.get("tasks_opened"),
+            "tasks_closed": result.get("tasks_closed"), "rows_after": counts, "prefect_import_seconds": imported,
+            "prefect_start_up_seconds": start_up_seconds, "server_peak_rss_mb": server_rss,
+            "server_cpu_seconds": server_cpu}
+
+
+def table_counts(url: str, tables) -> dict[str, int]:
+    """Rows in each of `tables` that exists (after a stage, untimed)."""
+    from sqlalchemy import inspect, text
+
+    from models import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+        counts = {t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables if t in present}
+    engine.dispose()
+    return counts
+
+
+def run_stage(args) -> None:
+    os.environ["PARTNERFLOW_DATABASE_URL"] = args.database_url
+    result = stage_floor(args) if args.stage == "floor" else stage_flow(args)
+    result.update(stage=args.stage, peak_rss_mb=peak_rss_mb())
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run (parent process)
+
+
+def backend(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+def pristine_url(url: str) -> str:
+    """Where the generated portfolio is kept; each run reviews a fresh copy of it."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    if backend(url) == "sqlite":
+        path = Path(parsed.database)
+        return f"sqlite:///{path.with_name(path.stem + '.pristine' + path.suffix)}"
+    return parsed.set(database=f"{parsed.database}_pristine").render_as_string(hide_password=False)
+
+
+def fresh_copy(pristine: str, url: str) -> float:
+    """Replace the database at `url` with a copy of the pristine portfolio; returns seconds."""
+    from generate import admin_url
+    from sqlalchemy import create_engine, make_url, text
+
+    started = time.perf_counter()
+    if backend(url) == "sqlite":
+        target = make_url(url).database
+        for suffix in ("-wal", "-shm"):
+            Path(target + suffix).unlink(missing_ok=True)
+        shutil.copyfile(make_url(pristine).database, target)
+    else:
+        admin = create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{make_url(url).database}" '
+                                    f'TEMPLATE "{make_url(pristine).database}" STRATEGY FILE_COPY'))
+        admin.dispose()
+    return time.perf_counter() - started
+
+
+def child(args, stage: str, url: str, prefect_home: str) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--database-url", url,
+               "--batch-size", str(args.batch_size), "--gc", args.gc]
+    if not args.monitors:
+        command.append("--no-monitors")
+    if args.profile:
+        command += ["--profile", args.profile]
+    env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": prefect_home, "PARTNERFLOW_DATABASE_URL": url}
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
+    wall = time.perf_counter() - started
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if done.returncode != 0 or not lines:
+        sys.stderr.write(done.stdout[-5000:] + done.stderr[-5000:])
+        raise SystemExit(f"stage {stage} failed (exit {done.returncode})")
+    result = json.loads(lines[-1][len(RESULT_MARK):])
+    result["process_seconds"] = wall
+    return result
+
+
+def source_fingerprint() -> str:
+    """A digest of the product code a run measures (to notice edits made during a run)."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in ("gates", "models", "engine", "flows", "notify", "migrations", "templates"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".j2", ".mako"):
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=False).stdout.strip()
+        return head + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine() -> dict:
+    import sqlite3
+
+    import prefect
+    import sqlalchemy
+
+    info = {"cores": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "prefect": prefect.__version__, "sqlalchemy": sqlalchemy.__version__, "platform": platform.platform()}
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+        info["cpu"] = model
+        info["memory_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (OSError, StopIteration, ValueError):
+        pass
+    return info
+
+
+def server_version(url: str) -> str | None:
+    if backend(url) == "sqlite":
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        version = connection.execute(text("SHOW server_version")).scalar()
+    engine.dispose()
+    return version
+
+
+def table(results: dict, meta: dict, info: dict, args, url: str, copy_seconds: float) -> str:
+    floor = results["floor"]["seconds"]
+    n = results["floor"]["loaded"]
+    lines = [
+        f"Portfolio: {meta['partnerships']:,} partnerships (seed {meta['seed']}), "
+        f"{meta['evidence_rows']:,} evidence rows ({meta['evidence_rows_per_partnership']} per partnership), "
+        f"{results['floor']['reviewed']:,} with a gate out of their phase, "
+        f"{results['floor']['passed']:,} of them passing "
+        f"({results['floor']['passed'] / max(results['floor']['reviewed'], 1):.0%}); as of {AS_OF}; "
+        f"batch size {args.batch_size}; {backend(url)}"
+        + (f"; garbage collector {args.gc}" if args.gc != "default" else "")
+        + (f" {info['server']}" if info.get("server") else "") + ".",
+        "",
+        "| stage | seconds | × floor | partnerships/s | peak RSS MB | written / confirmed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for stage, label in (("floor", "floor (Core SELECTs + evaluate" + (" + monitors" if results["floor"]["monitors"]
+                                                                      else "") + ", no writes)"),
+                         ("first", "first full review (Prefect flow)"),
+                         ("second", "second review, nothing changed (Prefect flow)")):
+        r = results[stage]
+        writes = "—" if stage == "floor" else f"{r['written']:,} / {r['unchanged']:,}"
+        lines.append(f"| {label} | {r['seconds']:.1f} | {r['seconds'] / floor:.2f} | {n / r['seconds']:,.0f} | "
+                     f"{r['peak_rss_mb']:.0f} | {writes} |")
+    first, second = results["first"], results["second"]
+    floor_stage = results["floor"]
+    tasks = ""
+    if first.get("tasks_opened") is not None:
+        tasks = (f"; tasks opened {first['tasks_opened']:,} / {second['tasks_opened']:,}, closed "
+                 f"{first['tasks_closed']:,} / {second['tasks_closed']:,} (first / second)")
+    monitors = (f", monitors {floor_stage['monitor_seconds']:.1f} s ({floor_stage['monitors_fired']:,} fired)"
+                if floor_stage["monitors"] else " (monitors left out)")
+    rows_after = ", ".join(f"{t} {first['rows_after'][t]:,} / {second['rows_after'][t]:,}"
+                           for t in first["rows_after"])
+    reused = " (reused from an earlier run)" if meta.get("reused") else ""
+    verdict = {
+        "first": "met" if first["seconds"] <= TARGETS["first"] * floor else "MISSED",
+        "second": "met" if second["seconds"] <= TARGETS["second"] * floor else "MISSED",
+        "rss": "met" if max(r["peak_rss_mb"] for r in results.values()) <= RSS_TARGET_MB else "MISSED",
+    }
+    lines += [
+        "",
+        (f"- Prefect start-up, not in the ratios: import {first['prefect_import_seconds']:.1f} s, first trivial "
+         f"flow (starts the ephemeral server) {first['prefect_start_up_seconds']:.1f} s in the first stage (fresh "
+         f"PREFECT_HOME), {second['prefect_start_up_seconds']:.1f} s in the second."),
+        (f"- Prefect's ephemeral server process during the review: {first['server_cpu_seconds']:.1f} s / "
+         f"{second['server_cpu_seconds']:.1f} s CPU, peak RSS {first['server_peak_rss_mb']:.0f} / "
+         f"{second['server_peak_rss_mb']:.0f} MB (first / second)."),
+        (f"- Review process CPU: floor {floor_stage['cpu_seconds']:.1f} s, first {first['cpu_seconds']:.1f} s, "
+         f"second {second['cpu_seconds']:.1f} s."),
+        (f"- First review: {first['ready']:,} partnerships became ready (gatekeeper gate), {first['advanced']:,} "
+         f"advanced (auto gate), {first['conflicts']} conflicts{tasks}."),
+        f"- Rows after the first / second review: {rows_after}.",
+        (f"- Floor split: loading {floor_stage['load_seconds']:.1f} s, gate evaluation "
+         f"{floor_stage['gate_seconds']:.1f} s{monitors}."),
+        (f"- Generation: {meta['seconds']} s{reused}; fresh copy of the pristine database: "
+         f"{copy_seconds:.1f} s."),
+        (f"- Targets: first ≤ {TARGETS['first']:g}× floor: {verdict['first']}; second ≤ {TARGETS['second']:g}× "
+         f"floor: {verdict['second']}; peak RSS ≤ {RSS_TARGET_MB} MB: {verdict['rss']}."),
+        (f"- Machine: {info['cores']} cores ({info.get('cpu', '?')}), {info.get('memory_gb', '?')} GB, Python "
+         f"{info['python']}, SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}, Prefect {info['prefect']}; "
+         f"code: git {info['git']}, source digest {info['source']}."),
+    ]
+    if info.get("warning"):
+        lines.append(f"- WARNING: {info['warning']}.")
+    return "\n".join(lines)
+
+
+def run(args) -> None:
+    from generate import default_url
+
+    if args.database_url:
+        url = args.database_url
+        pristine = pristine_url(url)
+    else:  # the file `python bench/generate.py --partnerships N` makes, and a copy of it next to it
+        pristine = default_url(args.partnerships, args.seed)
+        url = pristine[:-len(".db")] + ".review.db"
+    print(f"portfolio: {args.partnerships:,} partnerships, seed {args.seed}", file=sys.stderr, flush=True)
+    command = [sys.executable, str(BENCH / "generate.py"), "--partnerships", str(args.partnerships), "--seed",
+               str(args.seed), "--database-url", pristine]
+    if args.presence is not None:
+        command += ["--presence", str(args.presence)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit("generation failed")
+    meta = json.loads(done.stdout.strip().splitlines()[-1])
+    copy_seconds = fresh_copy(pristine, url)
+    fingerprint = source_fingerprint()
+    prefect_home = tempfile.mkdtemp(prefix="partnerflow-bench-prefect-")
+    results = {}
+    try:
+        for stage in ("floor", "first", "second"):
+            print(f"stage {stage} ...", file=sys.stderr, flush=True)
+            results[stage] = child(args, stage, url, prefect_home)
+            r = results[stage]
+            print(f"  {r['seconds']:.1f} s, {r['peak_rss_mb']:.0f} MB"
+                  + (f" (Prefect start-up {r['prefect_start_up_seconds']:.1f} s)" if stage != "floor" else ""),
+                  file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(prefect_home, ignore_errors=True)
+    info = {**machine(), "server": server_version(url), "source": fingerprint,
+            "git": git_revision()}
+    if source_fingerprint() != fingerprint:
+        info["warning"] = "the product code changed during this run: its stages measured different code"
+        print(f"WARNING: {info['warning']}", file=sys.stderr)
+    report = table(results, meta, info, args, url, copy_seconds)
+    print(report)
+    out = Path(args.output) if args.output else ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"review-{backend(url)}-{args.partnerships}" + (f"-gc-{args.gc}" if args.gc != "default" else "")
+    (out / f"{name}.md").write_text(report + "\n")
+    (out / f"{name}.json").write_text(json.dumps(
+        {"results": results, "portfolio": meta, "machine": info, "batch_size": args.batch_size, "gc": args.gc,
+         "as_of": AS_OF.isoformat(), "database": backend(url)}, indent=2) + "\n")
+    print(f"\n(written to {out / name}.md and .json)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partnerships", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--presence", type=float, help="evidence presence probability (see generate.py)")
+    parser.add_argument("--batch-size", type=int, help="partnerships per batch; default the settings' "
+                                                        "review_batch_size")
+    parser.add_argument("--database-url", help="the database reviewed (replaced by a copy of the portfolio); "
+                                               "default a SQLite file under /tmp/partnerflow-bench")
+    parser.add_argument("--profile", metavar="DIR", help="profile each stage with pyinstrument into DIR")
+    parser.add_argument("--gc", choices=("default", "off", "freeze"), default="default",
+                        help="off: pause Python's cyclic garbage collector during every timed stage; freeze: "
+                             "gc.freeze() at the start of each (what-ifs to measure its cost, not how the "
+                             "product runs)")
+    parser.add_argument("--output", metavar="DIR", help="where to write the results (default bench/results)")
+    parser.add_argument("--no-monitors", dest="monitors", action="store_false",
+                        help="leave the monitors out of the floor (the review evaluates them for every "
+                             "partnership, so by default the floor does too)")
+    parser.add_argument("--stage", choices=("floor", "first", "second"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.batch_size is None:
+        from engine.settings import Settings
+
+        args.batch_size = Settings().review_batch_size
+    if args.stage:
+        run_stage(args)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
