@@ -7,7 +7,6 @@ and apply the gate's approval mode: `auto` advances, `gatekeeper` marks it ready
 
 import gc
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,9 +75,10 @@ def collector_paused() -> Iterator[None]:
 
 
 def digest(evaluation: GateEvaluation, phase: str) -> str:
-    payload = json.dumps([evaluation.policy_version, evaluation.gate, phase, evaluation.results],
-                         separators=(",", ":"), default=str)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    """A stable fingerprint of a review's outcome: equal results, equal digest."""
+    parts = [evaluation.policy_version, evaluation.gate, phase]
+    parts += [f"{r.id}\x1f{r.practice}\x1f{r.level}\x1f{r.passed:d}\x1f{r.explanation}" for r in evaluation.results]
+    return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int]]:

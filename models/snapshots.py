@@ -116,8 +116,14 @@ def _restrict(statement: Select, column, batch: Batch) -> Select:
 
 def _grouped(connection: Connection, statement: Select, column, batch: Batch, make: Callable) -> dict[int, list]:
     groups: dict[int, list] = defaultdict(list)
+    fields = len(statement.selected_columns) - 1
+    if len(getattr(make, "_fields", ())) == fields:
+        build = make._make  # the fastest way to a NamedTuple; records with defaulted children are called
+    else:
+        def build(values):
+            return make(*values)
     for row in connection.execute(_restrict(statement, column, batch)):
-        groups[row[0]].append(make(*row[1:]))
+        groups[row[0]].append(build(row[1:]))
     return groups
 
 
