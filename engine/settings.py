@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     webhook_allow_hosts: str = Field(
         "", description="Comma-separated hosts allowed for webhooks although not public (e.g. 127.0.0.1).")
     dispatch_batch_size: int = Field(500, ge=1, description="Notifications claimed and delivered per batch.")
-    dispatch_concurrency: int = Field(50, ge=1, description="HTTP deliveries in flight at once.")
+    dispatch_concurrency: int = Field(
+        10, ge=1, description="HTTP deliveries in flight at once (more is slower with httpcore 1.0: see docs).")
     delivery_timeout_s: float = Field(10.0, gt=0, description="Timeout of one HTTP or SMTP delivery.")
     retry_schedule_s: str = Field(
         "5,300,1800,7200,18000,36000,36000",

@@ -42,6 +42,7 @@ class Receiver:
     /signed         204 when the Standard Webhooks signature verifies, else 401
     /status/NNN     NNN with a short text body ("no_service")
     /redirect       302 to /ok
+    /big            500 with a 1 MB body
     /hang           no answer until the test ends
     /gate           held until `gate_limit` requests are in flight (or all `gate_total` arrived)
     """
@@ -78,6 +79,8 @@ class Receiver:
             return int(path.rsplit("/", 1)[1]), b"no_service", {}
         if path == "/redirect":
             return 302, b"", {"location": self.url("/ok")}
+        if path == "/big":
+            return 500, b"overloaded " * 100_000, {}
         if path == "/hang":
             self.release.wait(HANG_LIMIT_S)
         if path == "/gate":

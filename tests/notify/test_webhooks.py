@@ -84,6 +84,12 @@ def test_failing_statuses_say_whether_to_retry(receiver, status, retryable):
     assert delivery.duration_ms > 0
 
 
+def test_only_the_start_of_a_long_answer_is_read_and_reported(receiver):
+    [delivery] = deliver([(message(), webhook(receiver.url("/big")))])
+    assert (delivery.ok, delivery.status_code, delivery.retryable) == (False, 500, True)
+    assert delivery.error.startswith("HTTP 500: overloaded overloaded") and len(delivery.error) <= 90
+
+
 def test_a_redirect_is_not_followed(receiver):
     [delivery] = deliver([(message(), webhook(receiver.url("/redirect")))])
     assert (delivery.ok, delivery.status_code, delivery.retryable) == (False, 302, False)
