@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "ssl", "none"] = Field("starttls", description="SMTP transport security.")
     smtp_username: str | None = Field(None, description="SMTP user, if the server needs one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged).")
+    smtp_password_block: str | None = Field(
+        None, description="Name of a Prefect Secret block holding the SMTP password (read by the dispatch flow).")
     smtp_sender: str = Field("Partnerflow <partnerflow@localhost>", description="The From of every email.")
     webhook_allow_hosts: str = Field(
         "", description="Comma-separated hosts allowed for webhooks although not public (e.g. 127.0.0.1).")

@@ -5,14 +5,25 @@ retries: they must survive a crash and wait hours.
 """
 
 from prefect import flow, task
+from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
+from pydantic import SecretStr
 
-from engine import DispatchReport, dispatch_batch, get_engine, get_settings, ready_engine
+from engine import DispatchReport, Settings, dispatch_batch, get_engine, get_settings, ready_engine
+
+
+def settings_with_secrets() -> Settings:
+    """The settings, with the SMTP password from a Prefect Secret block when one is named."""
+    settings = get_settings()
+    if settings.smtp_password_block:
+        password = Secret.load(settings.smtp_password_block).get()
+        settings = settings.model_copy(update={"smtp_password": SecretStr(password)})
+    return settings
 
 
 @task(name="dispatch-batch", cache_policy=NO_CACHE)
 def dispatch_one_batch() -> DispatchReport:
-    return dispatch_batch(get_engine(), get_settings())
+    return dispatch_batch(get_engine(), settings_with_secrets())
 
 
 @flow(name="dispatch-notifications")

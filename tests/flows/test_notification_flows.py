@@ -5,6 +5,7 @@ from flows import ReviewParameters, dispatch_notifications, review_portfolio, sw
 from models import Notification, session_scope
 from tests import factories
 from tests.factories import AS_OF
+from tests.notify.conftest import PASSWORD, USERNAME, smtp_server_with_login  # noqa: F401  (a fixture)
 
 
 def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_yet(engine, monkeypatch):
@@ -25,3 +26,23 @@ def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_y
     assert sent["claimed"] == sent["sent"] == total and statuses == {"sent"}
     assert dispatch_notifications()["claimed"] == 0
     assert sweep_deadlines() == {"reminded": 0, "escalated": 0, "digests": 0}
+
+
+def test_the_smtp_password_can_come_from_a_prefect_secret_block(engine, monkeypatch, smtp_server_with_login):  # noqa: F811
+    from prefect.blocks.system import Secret
+
+    from models import Channel
+
+    mailbox, port = smtp_server_with_login
+    Secret(value=PASSWORD).save("partnerflow-smtp-password", overwrite=True)
+    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+                        "SMTP_USERNAME": USERNAME, "SMTP_PASSWORD_BLOCK": "partnerflow-smtp-password"}.items():
+        monkeypatch.setenv(f"PARTNERFLOW_{name}", value)
+    get_settings.cache_clear()
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        factories.partnership(session, w, "acme-supply")
+        session.add(Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"))
+    review_portfolio(ReviewParameters(as_of=AS_OF))
+    sent = dispatch_notifications()
+    assert sent["dead"] == 0 and mailbox.mails and all(mail.logged_in for mail in mailbox.mails)
