@@ -9,23 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from engine.policies import read_policy
-from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
-from models import session_scope
-from tests import factories
 from tests.cli.commands import run
 from tests.factories import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture
-def portfolio(engine):
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
-    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
-    return engine
 
 
 def table_counts(engine):
@@ -34,14 +23,14 @@ def table_counts(engine):
                 for t in SQLModel.metadata.sorted_tables}
 
 
-def test_status_of_the_portfolio(portfolio):
+def test_status_of_the_portfolio(reviewed):
     code, out, _ = run("status")
     assert code == 0
     assert "Waiting for a gatekeeper" in out and "acme-supply" in out
     assert "empty" in out and "business-case-approved" in out
 
 
-def test_status_json_of_a_partnership_explains_every_criterion(portfolio):
+def test_status_json_of_a_partnership_explains_every_criterion(reviewed):
     code, out, _ = run("status", "empty", "--json", "--as-of", AS_OF)
     view = json.loads(out)
     assert code == 0
@@ -54,7 +43,7 @@ def test_status_json_of_a_partnership_explains_every_criterion(portfolio):
         "business-case-approved", False, "no business case recorded")
 
 
-def test_status_text_of_a_partnership(portfolio):
+def test_status_text_of_a_partnership(reviewed):
     code, out, _ = run("status", "acme-supply", "--as-of", AS_OF)
     assert code == 0
     assert "needs 2 gatekeeper(s), one from each party" in out and "business case approved on 2026-01-10" in out
@@ -62,27 +51,27 @@ def test_status_text_of_a_partnership(portfolio):
 
 @pytest.mark.parametrize("args", [("status", "nope"), ("history", "nope"),
                                   ("decide", "nope", "go", "--by", "gina@northwind.example", "--reason", "x")])
-def test_an_unknown_partnership_is_named(portfolio, args):
+def test_an_unknown_partnership_is_named(reviewed, args):
     code, _, err = run(*args)
     assert code == 1 and "error: no partnership with key 'nope'" in err
 
 
-def test_a_decision_by_a_non_gatekeeper_is_refused_and_nothing_is_written(portfolio):
-    before = table_counts(portfolio)
+def test_a_decision_by_a_non_gatekeeper_is_refused_and_nothing_is_written(reviewed):
+    before = table_counts(reviewed)
     code, _, err = run("decide", "acme-supply", "go", "--by", "max@acme.example", "--reason", "Looks fine")
     assert code == 1 and "error: max@acme.example is not a gatekeeper" in err
-    assert table_counts(portfolio) == before
+    assert table_counts(reviewed) == before
 
 
-def test_a_decision_on_a_terminated_partnership_is_refused(portfolio):
+def test_a_decision_on_a_terminated_partnership_is_refused(reviewed):
     assert run("decide", "empty", "kill", "--by", "gina@northwind.example", "--reason", "Never started")[0] == 0
-    before = table_counts(portfolio)
+    before = table_counts(reviewed)
     code, _, err = run("decide", "empty", "hold", "--by", "gus@northwind.example", "--reason", "Wait")
     assert code == 1 and "error: empty is terminated: no further decisions" in err
-    assert table_counts(portfolio) == before
+    assert table_counts(reviewed) == before
 
 
-def test_decide_and_history(portfolio):
+def test_decide_and_history(reviewed):
     code, out, _ = run("decide", "acme-supply", "go", "--by", "gina@northwind.example", "--reason", "Solid case",
                        "--as-of", AS_OF)
     assert code == 0 and "vote recorded (1 of 2)" in out
@@ -91,7 +80,7 @@ def test_decide_and_history(portfolio):
     assert code == 0 and kinds == ["state.ready", "decision.go"]
 
 
-def test_a_bad_date_is_a_usage_error(portfolio):
+def test_a_bad_date_is_a_usage_error(reviewed):
     code, _, err = run("status", "empty", "--as-of", "27/11/2026")
     assert code == 2 and "is not a date like 2026-11-27" in err
 
@@ -137,16 +126,16 @@ def test_policy_show_json_is_the_policy_in_force():
     assert code == 0 and shown["version"] == "2026.11-2" and shown["gates"][0]["from"] == "alignment"
 
 
-def test_policy_what_if_lists_flips_and_writes_nothing(portfolio, tmp_path):
+def test_policy_what_if_lists_flips_and_writes_nothing(reviewed, tmp_path):
     stricter = tmp_path / "stricter.yaml"
     stricter.write_text(DEFAULT_POLICY.read_text().replace('"2026.11-2"', '"2027.1"')
                         .replace("params: {minimum: 1}\n        level: must\n        owner_role: owner\n"
                                  "        task: Assess", "params: {minimum: 2}\n        level: must\n"
                                  "        owner_role: owner\n        task: Assess"))
-    before = table_counts(portfolio)
+    before = table_counts(reviewed)
     code, out, _ = run("policy", "what-if", stricter, "--json", "--as-of", AS_OF)
     result = json.loads(out)
-    assert code == 0 and table_counts(portfolio) == before
+    assert code == 0 and table_counts(reviewed) == before
     assert result["proposed_version"] == "2027.1"
     assert result["flips"] == [{"key": "acme-supply", "phase": "alignment", "gate": "alignment-to-execution",
                                 "passes_now": True, "would_pass": False,

@@ -2,24 +2,10 @@
 
 import json
 
-import pytest
-
 from engine import links
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
 from models import Channel, Notification, Task, session_scope
 from tests import factories
 from tests.cli.commands import run
-from tests.factories import AS_OF
-
-
-@pytest.fixture
-def reviewed(engine):
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
-    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
-    return engine
 
 
 def first_task(engine, criterion="every-party-wins"):
