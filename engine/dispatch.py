@@ -52,17 +52,32 @@ class DispatchReport(NamedTuple):
         return DispatchReport(*(a + b for a, b in zip(self, other)))
 
 
-def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
-    """Due notifications (and ones whose claim lapsed), claimed for this run. Skips rows others hold."""
-    due = or_((N.status == "pending") & (N.next_attempt_at <= now), (N.status == "sending") & (N.claimed_until < now))
-    ids = select(N.id).where(due).order_by(N.next_attempt_at, N.id).limit(limit)
+def _due(now: datetime):
+    return or_((N.status == "pending") & (N.next_attempt_at <= now), (N.status == "sending") & (N.claimed_until < now))
+
+
+def due_ids(session: Session, *, now: datetime, limit: int) -> list[str]:
+    """Due notifications (and ones whose claim lapsed), oldest first; skips rows others hold."""
+    ids = select(N.id).where(_due(now)).order_by(N.next_attempt_at, N.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
-    chosen = session.execute(ids).scalars().all()
+    return session.execute(ids).scalars().all()
+
+
+def take(session: Session, ids: list[str], *, now: datetime) -> list[str]:
+    """Claim `ids` with a lease; the claim repeats the condition, so a row another run took first stays theirs."""
+    if not ids:
+        return []
+    return session.execute(update(Notification).where(N.id.in_(ids), _due(now))
+                           .values(status="sending", claimed_until=now + LEASE).returning(N.id)
+                           .execution_options(synchronize_session=False)).scalars().all()
+
+
+def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due notifications for this run, with what delivering them needs."""
+    chosen = take(session, due_ids(session, now=now, limit=limit), now=now)
     if not chosen:
         return []
-    session.execute(update(Notification).where(N.id.in_(chosen)).values(status="sending", claimed_until=now + LEASE)
-                    .execution_options(synchronize_session=False))
     rows = session.execute(
         select(N.id, N.event, N.channel, N.attempts, N.context, N.task_id, N.person_id, PE.name, PE.email,
                C.address, C.secret)

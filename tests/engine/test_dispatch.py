@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import dispatch_all, get_settings, outbox
-from engine.dispatch import LEASE, claim
+from engine.dispatch import LEASE, claim, due_ids, take
 from engine.policies import read_policy
 from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
@@ -118,3 +118,15 @@ def test_a_dispatch_killed_mid_batch_is_finished_by_the_next_and_sends_nothing_t
     with engine.connect() as connection:
         attempts = connection.execute(select(DeliveryAttempt.notification_id)).scalars().all()
     assert len(attempts) == len(set(attempts)) == total
+
+
+def test_a_row_claimed_by_another_run_meanwhile_is_not_claimed_twice(engine, settings):
+    """Run A lists what is due; run B claims it all first; A's claim then takes nothing."""
+    portfolio(engine)
+    with session_scope(engine) as session:
+        seen_by_a = due_ids(session, now=NOW, limit=1000)
+    with session_scope(engine) as session:
+        taken_by_b = claim(session, now=NOW, limit=1000)
+    with session_scope(engine) as session:
+        taken_by_a = take(session, seen_by_a, now=NOW)
+    assert len(taken_by_b) == len(seen_by_a) > 0 and taken_by_a == []
