@@ -4,11 +4,12 @@ import base64
 import secrets
 from urllib.parse import urlsplit
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from engine import audit
 from engine.lookup import person_by_email
-from models import Channel, Person
+from models import Channel, Notification, Person
 from notify.message import Target
 from notify.targets import InvalidTarget, validate_target
 
@@ -54,6 +55,12 @@ def remove_channel(session: Session, channel_id: int) -> None:
     channel = session.get(Channel, channel_id)
     if channel is None:
         raise ChannelRefused(f"no channel #{channel_id}")
+    # its history stays (attempts, sent messages); what was still waiting for it cannot go anywhere now
+    session.execute(update(Notification).where(Notification.channel_id == channel_id, Notification.status != "sent")
+                    .values(status="dead", last_error="the channel was removed", claimed_until=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Notification).where(Notification.channel_id == channel_id).values(channel_id=None)
+                    .execution_options(synchronize_session=False))
     session.delete(channel)
     audit.record(session, "channel.removed", actor="operator", channel=channel_id, channel_kind=channel.kind)
     session.flush()

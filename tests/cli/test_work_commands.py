@@ -91,3 +91,20 @@ def test_member_delegate_and_remove(reviewed):
     assert code == 1 and "may not change the members" in err
     code, out, _ = run("member", "remove", "acme-supply", "max@acme.example", "--by", "olivia@northwind.example")
     assert code == 0 and "max@acme.example left acme-supply" in out
+
+
+def test_removing_a_channel_keeps_its_history_and_retires_what_waited_for_it(reviewed):
+    code, out, _ = run("channel", "add", "olivia@northwind.example", "webhook", "--address",
+                       "https://93.184.216.34/hook")
+    assert code == 0
+    with session_scope(reviewed) as session:
+        channel = session.query(Channel).one()
+        session.add(Notification(id="msg_waiting", dedup_key="test:waiting", event="task.opened",
+                                 person_id=channel.person_id, channel_id=channel.id, channel="webhook",
+                                 context={}, next_attempt_at=factories.clock.now(), created_at=factories.clock.now()))
+    code, out, _ = run("channel", "remove", channel.id)
+    assert code == 0 and f"Channel #{channel.id} removed" in out
+    with session_scope(reviewed) as session:
+        waiting = session.get(Notification, "msg_waiting")
+        assert (waiting.status, waiting.last_error, waiting.channel_id) == ("dead", "the channel was removed", None)
+        assert session.query(Channel).count() == 0
