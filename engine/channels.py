@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from engine import audit
+from engine.settings import get_settings
 from engine.lookup import person_by_email
 from models import Channel, Notification, Person
 from notify.message import Target
@@ -34,11 +35,9 @@ def add_channel(session: Session, email: str, kind: str, *, address: str = "", s
         address = person.email
     if kind == "webhook" and not secret:
         secret = new_webhook_secret()
-    if kind != "inbox":
-        try:
-            validate_target(Target(kind, address, secret), allow_hosts=allow_hosts)
-        except InvalidTarget as exc:
-            raise ChannelRefused(f"{kind} target refused: {exc.reason}") from None
+    problem = target_problem(kind, address, secret, allow_hosts=allow_hosts)
+    if problem:
+        raise ChannelRefused(problem)
     duplicate = session.exec(select(Channel).where(Channel.person_id == person.id, Channel.kind == kind,
                                                    Channel.address == address)).first()
     if duplicate is not None:
@@ -49,6 +48,39 @@ def add_channel(session: Session, email: str, kind: str, *, address: str = "", s
     audit.record(session, "channel.added", actor="operator", person=person.email, channel_kind=kind, channel=channel.id,
                  digest=digest)
     return channel
+
+
+def target_problem(kind: str, address: str, secret: str | None, *, allow_hosts: frozenset[str] | None = None
+                   ) -> str | None:
+    """Why a channel's target may not be used, or None. Hosts allowed by the operator's settings pass."""
+    if kind == "inbox":
+        return None
+    if allow_hosts is None:
+        allow_hosts = get_settings().allowed_hosts
+    try:
+        validate_target(Target(kind, address, secret), allow_hosts=allow_hosts)
+    except InvalidTarget as exc:
+        return f"{kind} target refused: {exc.reason}"
+    return None
+
+
+def write_channels(session: Session, person_id: int, wanted: list[dict]) -> bool:
+    """Make the person's channels those `wanted` (kind, address, secret, digest); True if anything changed."""
+    current = {(c.kind, c.address): c for c in session.exec(select(Channel).where(Channel.person_id == person_id))}
+    changed = False
+    for spec in wanted:
+        found = current.pop((spec["kind"], spec["address"]), None)
+        if found is None:
+            session.add(Channel(person_id=person_id, **spec))
+            changed = True
+        elif (found.secret, found.digest) != (spec["secret"], spec["digest"]):
+            found.secret, found.digest = spec["secret"], spec["digest"]
+            changed = True
+    for gone in current.values():
+        remove_channel(session, gone.id)
+        changed = True
+    session.flush()
+    return changed
 
 
 def remove_channel(session: Session, channel_id: int) -> None:

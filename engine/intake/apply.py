@@ -10,6 +10,7 @@ from sqlalchemy import Row, Table, insert, update
 from sqlmodel import Session
 
 from engine import audit, clock
+from engine.channels import write_channels
 from engine.intake.existing import Existing
 from engine.intake.read import KEY_FIELDS, Item, Reading
 from engine.intake.schema import PartnershipIn
@@ -78,6 +79,11 @@ def apply_reading(session: Session, reading: Reading, existing: Existing, actor:
         created, updated = upsert(session, model.__table__, KEY_FIELDS[entity], reading.items[entity],
                                   existing.rows[entity], ids, kind)
         counts[f"{entity}_created"], counts[f"{entity}_updated"] = created, updated
+    for item in reading.items["people"]:
+        if item.shape.channels is not None:
+            write_channels(session, ids["person"][item.shape.email], [
+                {"kind": c.kind, "address": c.address or (item.shape.email if c.kind == "email" else ""),
+                 "secret": c.secret, "digest": c.digest} for c in item.shape.channels])
     changes = write_partnerships(session, reading.items["partnerships"], existing, ids)
     counts["partnerships_created"] = sum(1 for c in changes if c.created)
     counts["partnerships_updated"] = sum(1 for c in changes if not c.created)

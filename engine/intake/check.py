@@ -20,6 +20,8 @@ UNIQUE_BY: dict[str, tuple[str, ...] | None] = {
 
 def check_reading(reading: Reading, existing: Existing) -> list[DocumentError]:
     errors = list(duplicate_entities(reading))
+    for item in reading.items["people"]:
+        errors += channel_errors(item)
     for item in first_occurrences(reading.items["partnerships"]):  # a repeat is reported as such, once
         errors += partnership_errors(item, existing)
         errors += repeated_entries(item, item.shape, ())
@@ -110,3 +112,15 @@ def _repeats(item: Item, entries: tuple, path: Path, fields: tuple[str, ...] | N
         shown = value if fields is None else ", ".join(str(v) for v in value)
         yield item.error(where, f"{shown} is given twice in {path[-1]} (first at line "
                                 f"{item.located.line_of(item.path + path + (seen[value],))})")
+
+
+def channel_errors(item: Item) -> Iterator[DocumentError]:
+    """Every channel's target is checked when it is configured: public http(s), a signing secret…"""
+    from engine.channels import target_problem
+
+    for index, channel in enumerate(item.shape.channels or ()):
+        address = channel.address or (item.shape.email if channel.kind == "email" else "")
+        problem = target_problem(channel.kind, address, channel.secret)
+        if problem:
+            yield item.error(("channels", index, "address"), problem)
+    yield from _repeats(item, tuple(item.shape.channels or ()), ("channels",), ("kind", "address"))

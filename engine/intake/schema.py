@@ -27,12 +27,23 @@ class PartyIn(Shape):
     internal: Flag = False
 
 
+class ChannelIn(Shape):
+    """A way to reach the person; validated like `partnerflow channel add`."""
+
+    kind: Literal["email", "webhook", "slack", "teams", "inbox"]
+    address: str = ""
+    secret: str | None = None
+    digest: Flag = False
+
+
 class PersonIn(Shape):
     refs = {"party": ("party_id", "party")}
+    children = ("channels",)
     email: Email
     name: Text
     party: Key
     roles: tuple[Role, ...] = ()
+    channels: tuple[ChannelIn, ...] | None = None  # given: replaces the person's channels
 
 
 class MemberIn(Shape):

@@ -356,3 +356,42 @@ def test_the_import_does_not_commit(engine):
 
 def test_the_public_face_of_intake():
     assert sorted(engine.intake.__all__) == ["ImportSummary", "import_documents", "import_files"]
+
+
+# ------------------------------------------------------------------ channels
+
+WITH_CHANNELS = portfolio(
+    "  - {email: nina@acme.example, name: Nina Kowalski, party: acme}\n",
+    "  - email: nina@acme.example\n    name: Nina Kowalski\n    party: acme\n    channels:\n"
+    "      - {kind: email}\n"
+    "      - {kind: webhook, address: 'https://93.184.216.34/hooks/partnerflow', secret: whsec_" + "A" * 32 + "}\n"
+    "      - {kind: inbox, digest: true}\n")
+
+
+def test_people_channels_are_imported_and_a_second_import_changes_nothing(engine):
+    from models import Channel
+
+    run(engine, ("people.yaml", WITH_CHANNELS))
+    stored = fetch(engine, select(Channel.kind, Channel.address, Channel.digest).order_by(Channel.id))
+    assert stored == [("email", "nina@acme.example", False),
+                      ("webhook", "https://93.184.216.34/hooks/partnerflow", False), ("inbox", "", True)]
+    before = row_counts(engine)
+    run(engine, ("people.yaml", WITH_CHANNELS))
+    assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(("address", "secret", "reason"), [
+    ("http://10.0.0.7/hook", "whsec_" + "A" * 32, "10.0.0.7 is a private address"),
+    ("http://169.254.169.254/latest", "whsec_" + "A" * 32, "link-local"),
+    ("https://93.184.216.34/hook", None, "a webhook needs a signing secret"),
+])
+def test_a_channel_target_is_validated_when_imported(engine, address, secret, reason):
+    text = WITH_CHANNELS.replace("address: 'https://93.184.216.34/hooks/partnerflow', secret: whsec_" + "A" * 32,
+                                 f"address: '{address}'" + (f", secret: {secret}" if secret else ""))
+    before = row_counts(engine)
+    with pytest.raises(InvalidDocument) as caught:
+        run(engine, ("people.yaml", text))
+    assert row_counts(engine) == before
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (line_of(text, "kind: webhook"), "people[1].channels[1].address")
+    assert reason in error.message and error.message.startswith("webhook target refused")
