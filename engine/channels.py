@@ -8,8 +8,8 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from engine import audit
-from engine.settings import get_settings
 from engine.lookup import person_by_email
+from engine.settings import get_settings
 from models import Channel, Notification, Person
 from notify.message import Target
 from notify.targets import InvalidTarget, validate_target
@@ -26,7 +26,7 @@ def new_webhook_secret() -> str:
 
 
 def add_channel(session: Session, email: str, kind: str, *, address: str = "", secret: str | None = None,
-                digest: bool = False, allow_hosts: frozenset[str] = frozenset()) -> Channel:
+                digest: bool = False, allow_hosts: frozenset[str] | None = None) -> Channel:
     """Add a channel; a webhook without a secret gets a new one (shown once to the operator)."""
     person = person_by_email(session, email)
     if kind not in KINDS:
