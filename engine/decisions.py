@@ -52,7 +52,7 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
     evaluation = evaluate(policy, snapshot, as_of)
     if verdict == "go":
-        effect, change = _go(session, policy, partnership, person, gate, evaluation)
+        effect, change = _go(session, partnership, person, gate, evaluation)
     else:
         effect, change = _other(partnership, verdict)
     record = Decision(
@@ -97,7 +97,7 @@ def _check_allowed(partnership: Partnership, person: Person, verdict: str, reaso
         raise DecisionRefused("only a go can carry a condition")
 
 
-def _go(session, policy, partnership, person, gate: Gate | None, evaluation: GateEvaluation | None):
+def _go(session, partnership, person, gate: Gate | None, evaluation: GateEvaluation | None):
     if gate is None or evaluation is None:
         raise DecisionRefused(f"{partnership.key} is in the final phase ({partnership.phase}): there is no gate to pass")
     if not evaluation.passed:

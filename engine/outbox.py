@@ -79,12 +79,11 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
 
 def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Notifications, newest first, with their recipient and last error."""
-    n = N
-    statement = (select(n.id, n.event, n.channel, n.status, n.attempts, n.last_error, n.created_at, n.sent_at,
-                        n.next_attempt_at, n.task_id, PE.email)
-                 .join(Person, PE.id == n.person_id).order_by(n.created_at.desc(), n.id).limit(limit))
+    statement = (select(N.id, N.event, N.channel, N.status, N.attempts, N.last_error, N.created_at, N.sent_at,
+                        N.next_attempt_at, N.task_id, PE.email)
+                 .join(Person, PE.id == N.person_id).order_by(N.created_at.desc(), N.id).limit(limit))
     if status:
-        statement = statement.where(n.status == status)
+        statement = statement.where(N.status == status)
     return [{"id": r.id, "event": r.event, "channel": r.channel, "status": r.status, "attempts": r.attempts,
              "recipient": r.email, "task": r.task_id, "last_error": r.last_error,
              "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None,

@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from engine import audit
 from gates import PRACTICE_BY_KEY, CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from models import Delegation, Partnership, Task
+from models import Delegation, Task
 
-T, P, D = Task.__table__.c, Partnership.__table__.c, Delegation.__table__.c
+T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
 
 

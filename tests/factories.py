@@ -12,8 +12,26 @@ from sqlmodel import Session
 
 from engine import clock
 from models import (
-    Agreement, BusinessCase, CommunicationPlan, Commitment, KnowledgeSession, Measurement, Meeting, Member, Metric,
-    Party, Partnership, PartnershipParty, Person, Problem, ProcessOwner, Program, Risk, Signature, Stakeholder, Win,
+    Agreement,
+    BusinessCase,
+    Commitment,
+    CommunicationPlan,
+    KnowledgeSession,
+    Measurement,
+    Meeting,
+    Member,
+    Metric,
+    Partnership,
+    PartnershipParty,
+    Party,
+    Person,
+    Problem,
+    ProcessOwner,
+    Program,
+    Risk,
+    Signature,
+    Stakeholder,
+    Win,
 )
 
 AS_OF = date(2026, 11, 27)

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from engine.channels import target_problem
 from engine.intake.existing import ENTITY_OF_REFERENCE, Existing
 from engine.intake.read import KEY_FIELDS, Item, Reading
 from engine.intake.schema import REQUIRED_ON_CREATE, Path, Shape, references
@@ -116,8 +117,6 @@ def _repeats(item: Item, entries: tuple, path: Path, fields: tuple[str, ...] | N
 
 def channel_errors(item: Item) -> Iterator[DocumentError]:
     """Every channel's target is checked when it is configured: public http(s), a signing secret…"""
-    from engine.channels import target_problem
-
     for index, channel in enumerate(item.shape.channels or ()):
         address = channel.address or (item.shape.email if channel.kind == "email" else "")
         problem = target_problem(channel.kind, address, channel.secret)

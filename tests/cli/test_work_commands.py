@@ -30,7 +30,7 @@ def test_task_done_by_hand_and_refused_for_a_stranger(reviewed):
     assert code == 0 and f"Task {task.id} done by olivia@northwind.example" in out
 
 
-def test_task_done_with_a_token_works_once(reviewed, monkeypatch):
+def test_task_done_with_a_token_works_once(reviewed):
     from engine import get_settings
 
     task = first_task(reviewed)

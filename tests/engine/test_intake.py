@@ -11,7 +11,17 @@ from engine import clock
 from engine.intake import ImportSummary, import_documents, import_files
 from gates.documents import InvalidDocument
 from models import (
-    Agreement, AuditEvent, Measurement, Meeting, Member, Party, Partnership, Person, Risk, Signature, session_scope,
+    Agreement,
+    AuditEvent,
+    Measurement,
+    Meeting,
+    Member,
+    Partnership,
+    Party,
+    Person,
+    Risk,
+    Signature,
+    session_scope,
 )
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)

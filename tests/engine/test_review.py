@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from engine.policies import read_policy
 from engine import transitions
+from engine.policies import read_policy
 from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from engine.transitions import Transition

@@ -4,8 +4,23 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from gates.snapshot import (
-    Agreement, BusinessCase, CommunicationPlan, Commitment, KnowledgeSession, Measurement, Meeting, Member, Metric,
-    Party, PartnershipSnapshot, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
+    Agreement,
+    BusinessCase,
+    Commitment,
+    CommunicationPlan,
+    KnowledgeSession,
+    Measurement,
+    Meeting,
+    Member,
+    Metric,
+    PartnershipSnapshot,
+    Party,
+    Problem,
+    ProcessOwner,
+    Risk,
+    Signature,
+    Stakeholder,
+    Win,
 )
 
 AS_OF = date(2026, 11, 27)
