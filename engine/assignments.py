@@ -56,14 +56,15 @@ def _close(session: Session, task: Task, person: Person, note: str, now: datetim
     if not note or not note.strip():
         raise TaskRefused("say what was done (--note): it is kept with the task")
     task.status, task.closed_at, task.closed_by, task.note = "done", now, person.email, note.strip()
-    audit.record(session, "task.done", actor=person.email, partnership_id=task.partnership_id, task=task.id,
+    audit.record(session, "task.done", actor=person.email, at=now, partnership_id=task.partnership_id, task=task.id,
                  criterion=task.criterion, note=task.note)
     session.flush()
     return task
 
 
-def reassign(session: Session, task_id: int, *, to: str, by: str) -> Task:
+def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime | None = None) -> Task:
     """Move an open task to another person (the assignee, the owner or a program manager may)."""
+    now = now or clock.now()
     task, partnership = _task(session, task_id)
     actor, target = person_by_email(session, by), person_by_email(session, to)
     if not _may_act(actor, task, partnership):
@@ -72,12 +73,13 @@ def reassign(session: Session, task_id: int, *, to: str, by: str) -> Task:
         raise TaskRefused(f"task {task.id} is {task.status}: only open tasks move")
     before = task.assignee_id
     task.assignee_id, task.delegated_from_id, task.flagged = target.id, None, False
-    audit.record(session, "task.reassigned", actor=actor.email, partnership_id=task.partnership_id, task=task.id,
+    audit.record(session, "task.reassigned", actor=actor.email, at=now, partnership_id=task.partnership_id,
+                 task=task.id,
                  **{"from": before, "to": target.id})
     session.flush()
     context = context_of({"key": partnership.key, "name": partnership.name}, task)
     outbox.enqueue(session, [outbox.Outgoing("task.opened", target.id, f"task:{task.id}:to:{target.id}", context,
-                                             partnership.id, task.id)], now=clock.now())
+                                             partnership.id, task.id)], now=now)
     return task
 
 

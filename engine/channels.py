@@ -2,12 +2,13 @@
 
 import base64
 import secrets
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from engine import audit
+from engine import audit, clock
 from engine.lookup import person_by_email
 from engine.settings import get_settings
 from models import Channel, Notification, Person
@@ -26,7 +27,8 @@ def new_webhook_secret() -> str:
 
 
 def add_channel(session: Session, email: str, kind: str, *, address: str = "", secret: str | None = None,
-                digest: bool = False, allow_hosts: frozenset[str] | None = None) -> Channel:
+                digest: bool = False, allow_hosts: frozenset[str] | None = None, now: datetime | None = None
+                ) -> Channel:
     """Add a channel; a webhook without a secret gets a new one (shown once to the operator)."""
     person = person_by_email(session, email)
     if kind not in KINDS:
@@ -45,8 +47,8 @@ def add_channel(session: Session, email: str, kind: str, *, address: str = "", s
     channel = Channel(person_id=person.id, kind=kind, address=address, secret=secret, digest=digest)
     session.add(channel)
     session.flush()
-    audit.record(session, "channel.added", actor="operator", person=person.email, channel_kind=kind, channel=channel.id,
-                 digest=digest)
+    audit.record(session, "channel.added", actor="operator", at=now or clock.now(), person=person.email,
+                 channel_kind=kind, channel=channel.id, digest=digest)
     return channel
 
 
@@ -64,7 +66,7 @@ def target_problem(kind: str, address: str, secret: str | None, *, allow_hosts: 
     return None
 
 
-def write_channels(session: Session, person_id: int, wanted: list[dict]) -> bool:
+def write_channels(session: Session, person_id: int, wanted: list[dict], *, now: datetime) -> bool:
     """Make the person's channels those `wanted` (kind, address, secret, digest); True if anything changed."""
     current = {(c.kind, c.address): c for c in session.exec(select(Channel).where(Channel.person_id == person_id))}
     changed = False
@@ -77,13 +79,13 @@ def write_channels(session: Session, person_id: int, wanted: list[dict]) -> bool
             found.secret, found.digest = spec["secret"], spec["digest"]
             changed = True
     for gone in current.values():
-        remove_channel(session, gone.id)
+        remove_channel(session, gone.id, now=now)
         changed = True
     session.flush()
     return changed
 
 
-def remove_channel(session: Session, channel_id: int) -> None:
+def remove_channel(session: Session, channel_id: int, *, now: datetime | None = None) -> None:
     channel = session.get(Channel, channel_id)
     if channel is None:
         raise ChannelRefused(f"no channel #{channel_id}")
@@ -94,7 +96,8 @@ def remove_channel(session: Session, channel_id: int) -> None:
     session.execute(update(Notification).where(Notification.channel_id == channel_id).values(channel_id=None)
                     .execution_options(synchronize_session=False))
     session.delete(channel)
-    audit.record(session, "channel.removed", actor="operator", channel=channel_id, channel_kind=channel.kind)
+    audit.record(session, "channel.removed", actor="operator", at=now or clock.now(), channel=channel_id,
+                 channel_kind=channel.kind)
     session.flush()
 
 

@@ -9,7 +9,7 @@ record of what it was based on: policy version, every criterion's result, eviden
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -37,9 +37,14 @@ class DecisionOutcome:
 
 
 def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str, reason: str,
-           condition: str | None = None, as_of: date | None = None) -> DecisionOutcome:
-    """Validate and apply one decision. Flushes; the caller commits."""
-    as_of = as_of or clock.today()
+           condition: str | None = None, as_of: date | None = None, now: datetime | None = None
+           ) -> DecisionOutcome:
+    """Validate and apply one decision. Flushes; the caller commits.
+
+    `now` stamps what is written (read from the clock once when not given); `as_of`, by default
+    `now`'s date, is the date the gate is evaluated on."""
+    now = now or clock.now()
+    as_of = as_of or now.date()
     if verdict not in VERDICTS:
         raise DecisionRefused(f"unknown decision {verdict!r}: choose one of {', '.join(VERDICTS)}")
     partnership = partnership_by_key(session, key)
@@ -58,16 +63,16 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
     record = Decision(
         partnership_id=partnership.id, gate=gate.id if gate else "(final phase)", cycle=partnership.cycle,
         verdict=verdict, by_id=person.id, cast_by_id=caster.id if caster.id != person.id else None,
-        reason=reason.strip(), condition=condition, decided_at=clock.now(),
+        reason=reason.strip(), condition=condition, decided_at=now,
         phase=partnership.phase, policy_version=policy.version,
         results=[r._asdict() for r in evaluation.results] if evaluation else [],
         evidence_digest=hashlib.sha256(repr(snapshot).encode()).hexdigest(), effect=effect)
     session.add(record)
-    audit.record(session, f"decision.{verdict}", actor=caster.email, partnership_id=partnership.id,
+    audit.record(session, f"decision.{verdict}", actor=caster.email, at=now, partnership_id=partnership.id,
                  reason=record.reason, condition=condition, effect=effect, gate=record.gate,
                  on_behalf_of=person.email if caster.id != person.id else None)
     if change is not None:
-        transitions.apply_one(session, change, actor=person.email, on=as_of)
+        transitions.apply_one(session, change, actor=person.email, now=now, on=as_of)
     session.flush()
     session.refresh(partnership)
     return DecisionOutcome(partnership.key, verdict, effect, partnership.phase, partnership.state)

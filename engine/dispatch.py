@@ -114,13 +114,14 @@ def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, 
     return message, Target(item.channel, address, item.secret)
 
 
-def deliver(prepared: list[tuple[Message, Target]], settings: Settings) -> list[Delivery]:
+def deliver(prepared: list[tuple[Message, Target]], settings: Settings, now: datetime) -> list[Delivery]:
     async def run() -> list[Delivery]:
         timeout = httpx.Timeout(settings.delivery_timeout_s)
         limits = httpx.Limits(max_connections=settings.dispatch_concurrency)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as http:
             return await deliver_all(prepared, http=http, smtp=smtp_settings(settings),
-                                     concurrency=settings.dispatch_concurrency, allow_hosts=settings.allowed_hosts)
+                                     timestamp=lambda: int(now.timestamp()), concurrency=settings.dispatch_concurrency,
+                                     allow_hosts=settings.allowed_hosts)
 
     return asyncio.run(run()) if prepared else []
 
@@ -172,8 +173,7 @@ def _note_first_delivery(session: Session, claimed: list[Claimed], outcomes: lis
 def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DispatchReport:
     """Claim, deliver and record one batch; each step commits, so a crash loses no record.
 
-    `now` fixes the time for tests; by default the clock is read at claim and at record."""
-    fixed = now
+    The batch reads the clock once (or takes `now`): its claim, attempts and next tries share it."""
     now = now or clock.now()
     with session_scope(engine) as session:
         claimed = claim(session, now=now, limit=settings.dispatch_batch_size)
@@ -181,15 +181,15 @@ def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None =
         return DispatchReport()
     prepared = [prepare(item, settings, now) for item in claimed]
     sendable = [p for p in prepared if not isinstance(p, Delivery)]
-    delivered = iter(deliver(sendable, settings))
+    delivered = iter(deliver(sendable, settings, now))
     outcomes = [p if isinstance(p, Delivery) else next(delivered) for p in prepared]
     with session_scope(engine) as session:
-        return record(session, claimed, outcomes, now=fixed or clock.now(), schedule=settings.retry_schedule)
+        return record(session, claimed, outcomes, now=now, schedule=settings.retry_schedule)
 
 
 def dispatch_all(engine: Engine, settings: Settings, *, now: datetime | None = None, max_batches: int = 1000
                  ) -> DispatchReport:
-    """Drain what is due now, batch after batch."""
+    """Drain what is due now, batch after batch (each batch reads the clock once unless `now` is given)."""
     report = DispatchReport()
     for _ in range(max_batches):
         done = dispatch_batch(engine, settings, now=now)

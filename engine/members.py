@@ -1,5 +1,6 @@
 """People leaving a partnership: their open tasks move by the owner-role rules, never into a void."""
 
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import delete, select
@@ -18,8 +19,9 @@ class Removal(NamedTuple):
     flagged: int
 
 
-def remove_member(session: Session, key: str, email: str, *, by: str) -> Removal:
+def remove_member(session: Session, key: str, email: str, *, by: str, now: datetime | None = None) -> Removal:
     """Remove a person from a partnership (the owner or a program manager may). Flushes; the caller commits."""
+    now = now or clock.now()
     partnership = partnership_by_key(session, key)
     actor, leaving = person_by_email(session, by), person_by_email(session, email)
     if actor.id != partnership.owner_id and "program_manager" not in actor.roles:
@@ -28,12 +30,12 @@ def remove_member(session: Session, key: str, email: str, *, by: str) -> Removal
                                                    Member.person_id == leaving.id)).rowcount
     if not removed:
         raise TaskRefused(f"{leaving.email} is not a member of {key}")
-    audit.record(session, "member.removed", actor=actor.email, partnership_id=partnership.id, person=leaving.email)
+    audit.record(session, "member.removed", actor=actor.email, at=now, partnership_id=partnership.id, person=leaving.email)
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
     open_tasks = session.scalars(select(Task).where(Task.partnership_id == partnership.id, Task.status == "open",
                                                  Task.assignee_id == leaving.id)).all()
     program_office = [p.id for p in session.scalars(select(Person)) if "program_manager" in p.roles]
-    now, moved, flagged, outgoing = clock.now(), 0, 0, []
+    moved, flagged, outgoing = 0, 0, []
     for task in open_tasks:
         task.assignee_id = assignee(snapshot, task.owner_role, unavailable=frozenset({leaving.id}))
         task.delegated_from_id, task.flagged = None, task.assignee_id is None
@@ -47,15 +49,18 @@ def remove_member(session: Session, key: str, email: str, *, by: str) -> Removal
             moved += 1
             outgoing.append(outbox.Outgoing("task.opened", task.assignee_id, f"task:{task.id}:to:{task.assignee_id}",
                                             context, partnership.id, task.id))
-        audit.record(session, "task.reassigned", actor=actor.email, partnership_id=partnership.id, task=task.id,
+        audit.record(session, "task.reassigned", actor=actor.email, at=now, partnership_id=partnership.id,
+                     task=task.id,
                      **{"from": leaving.id, "to": task.assignee_id, "flagged": task.flagged})
     session.flush()
     outbox.enqueue(session, outgoing, now=now)
     return Removal(moved, flagged)
 
 
-def delegate(session: Session, email: str, *, to: str, starts_on, ends_on) -> Delegation:
+def delegate(session: Session, email: str, *, to: str, starts_on, ends_on, now: datetime | None = None
+             ) -> Delegation:
     """Out of office: from `starts_on` to `ends_on` (inclusive), `to` receives and acts for `email`."""
+    now = now or clock.now()
     person, stand_in = person_by_email(session, email), person_by_email(session, to)
     if person.id == stand_in.id:
         raise TaskRefused("a person cannot delegate to themselves")
@@ -63,7 +68,7 @@ def delegate(session: Session, email: str, *, to: str, starts_on, ends_on) -> De
         raise TaskRefused(f"the delegation ends ({ends_on}) before it starts ({starts_on})")
     delegation = Delegation(person_id=person.id, delegate_id=stand_in.id, starts_on=starts_on, ends_on=ends_on)
     session.add(delegation)
-    audit.record(session, "delegation.added", actor=person.email, delegate=stand_in.email,
+    audit.record(session, "delegation.added", actor=person.email, at=now, delegate=stand_in.email,
                  starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat())
     session.flush()
     return delegation

@@ -1,9 +1,10 @@
 """Who is told what: the notifications that reviews, decisions and deadlines cause."""
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine import clock
 from engine.outbox import Outgoing
 from engine.tasks import Opened, active_delegations, practice_words
 from gates import PartnershipSnapshot
@@ -39,8 +40,9 @@ def tasks_opened(opened: list[Opened], snapshots: dict[int, PartnershipSnapshot]
     return outgoing
 
 
-def transitions_applied(session: Session, changes: list) -> list[Outgoing]:
-    """Phase changes tell the owner and sponsor; a gate becoming ready tells its gatekeepers."""
+def transitions_applied(session: Session, changes: list, *, on: date) -> list[Outgoing]:
+    """Phase changes tell the owner and sponsor; a gate becoming ready tells its gatekeepers
+    (or whoever stands in for them `on` that date)."""
     relevant = [c for c in changes if c.phase is not None or c.state == "ready"]
     if not relevant:
         return []
@@ -48,7 +50,7 @@ def transitions_applied(session: Session, changes: list) -> list[Outgoing]:
     heads = {row.id: row for row in session.execute(
         select(P.id, P.key, P.name, P.phase, P.owner_id, P.sponsor_id).where(P.id.in_(ids)))}
     gatekeepers = _gatekeepers_by_partnership(session, ids)
-    standing_in = active_delegations(session, clock.today())  # out of office: the delegate is told
+    standing_in = active_delegations(session, on)  # out of office: the delegate is told
     outgoing = []
     for change in relevant:
         head = heads[change.partnership_id]

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import Session
@@ -95,14 +95,16 @@ def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple
     return {(pid, gate): (rid, dig) for rid, pid, gate, dig in rows}
 
 
-def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor: str = "review") -> ReviewReport:
-    """Review the partnerships of `batch` (an id range or a list of ids). Flushes; the caller commits."""
+def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
+                 actor: str = "review") -> ReviewReport:
+    """Review the partnerships of `batch` (an id range or a list of ids). Flushes; the caller commits.
+
+    `as_of` is the date evaluated; `now` stamps every row the batch writes (one clock per unit of work)."""
     connection = session.connection()
     with collector_paused():
         snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
     report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
-    now = clock.now()
     with collector_paused():
         evaluated = [(s, evaluate(policy, s, as_of), evaluate_monitors(policy, s, as_of)) for s in snapshots]
     for snapshot, evaluation, monitors in evaluated:
@@ -127,7 +129,7 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, actor:
     if confirmed:
         session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
                         .execution_options(synchronize_session=False))
-    applied = transitions.apply(session, [c for _, c in changes], actor=actor, on=as_of)
+    applied = transitions.apply(session, [c for _, c in changes], actor=actor, now=now, on=as_of)
     # after the transitions: a partnership that moved on starts a new gate cycle; one changed
     # by someone else meanwhile is left alone until the next review
     stale = {c.partnership_id for _, c in changes if c.partnership_id not in applied}
@@ -174,16 +176,19 @@ def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateE
     return None
 
 
-def review_portfolio(engine, policy: Policy, as_of: date, *, batch_size: int, on_batch=None) -> ReviewReport:
+def review_portfolio(engine, policy: Policy, as_of: date, *, batch_size: int, now: datetime | None = None,
+                     on_batch=None) -> ReviewReport:
     """Review every live partnership, one transaction per batch. Callable without Prefect."""
     from models import session_scope
+
+    now = now or clock.now()
 
     with engine.connect() as connection:
         batches = plan_batches(connection, batch_size)
     report = ReviewReport()
     for batch in batches:
         with session_scope(engine) as session:
-            done = review_batch(session, policy, batch, as_of)
+            done = review_batch(session, policy, batch, as_of, now=now)
         report += done
         if on_batch is not None:
             on_batch(done)

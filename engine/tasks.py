@@ -130,7 +130,7 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
           for tid in closing),
         *({"kind": "task.reopened", "actor": "review", "partnership_id": existing_by_id[tid].partnership_id,
            "data": {"task": tid, "criterion": existing_by_id[tid].criterion}} for tid in reopening),
-    ])
+    ], at=now)
     return Reconciled(opened, len(closing), len(reopening))
 
 
@@ -181,7 +181,7 @@ def cancel_for(session: Session, partnership_ids: list[int], *, now: datetime, r
         status="cancelled", closed_at=now, closed_by="engine", note=reason).returning(T.id, T.partnership_id)
         .execution_options(synchronize_session=False)).all()
     audit.record_many(session, [{"kind": "task.cancelled", "actor": "engine", "partnership_id": pid,
-                                 "data": {"task": tid, "note": reason}} for tid, pid in cancelled])
+                                 "data": {"task": tid, "note": reason}} for tid, pid in cancelled], at=now)
     return len(cancelled)
 
 

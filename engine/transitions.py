@@ -6,13 +6,13 @@ per kind of change, and each applied change writes its audit event in the same t
 """
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import tuple_, update
 from sqlmodel import Session
 
-from engine import audit, clock, notices, outbox, tasks
+from engine import audit, notices, outbox, tasks
 from models import Partnership
 
 P = Partnership.__table__.c
@@ -31,8 +31,10 @@ class Conflict(Exception):
     """The partnership changed since it was read; nothing was written."""
 
 
-def apply(session: Session, transitions: list[Transition], *, actor: str, on: date) -> set[int]:
-    """Apply the transitions whose version still matches; returns the ids changed."""
+def apply(session: Session, transitions: list[Transition], *, actor: str, now: datetime, on: date) -> set[int]:
+    """Apply the transitions whose version still matches; returns the ids changed.
+
+    `now` stamps the audit events, cancelled tasks and notices; `on` is the date a new phase starts."""
     groups: dict[tuple[str | None, str | None], list[Transition]] = defaultdict(list)
     for transition in transitions:
         groups[(transition.phase, transition.state)].append(transition)
@@ -48,25 +50,24 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, on: da
                      .returning(P.id).execution_options(synchronize_session=False))
         applied.update(session.execute(statement).scalars())
     done = [t for t in transitions if t.partnership_id in applied]
-    _cancel_tasks_of(session, done)
-    outbox.enqueue(session, notices.transitions_applied(session, done), now=clock.now())
+    _cancel_tasks_of(session, done, now=now)
+    outbox.enqueue(session, notices.transitions_applied(session, done, on=on), now=now)
     audit.record_many(session, [
         {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
          "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
         for t in transitions if t.partnership_id in applied and t.event is not None
-    ])
+    ], at=now)
     return applied
 
 
-def apply_one(session: Session, transition: Transition, *, actor: str, on: date) -> None:
+def apply_one(session: Session, transition: Transition, *, actor: str, now: datetime, on: date) -> None:
     """Apply one transition or raise Conflict."""
-    if transition.partnership_id not in apply(session, [transition], actor=actor, on=on):
+    if transition.partnership_id not in apply(session, [transition], actor=actor, now=now, on=on):
         raise Conflict("the partnership was changed by someone else meanwhile; review it and try again")
 
 
-def _cancel_tasks_of(session: Session, applied: list[Transition]) -> None:
+def _cancel_tasks_of(session: Session, applied: list[Transition], *, now: datetime) -> None:
     """A new phase starts a new gate cycle: the old gate's tasks are cancelled; an end cancels all."""
-    now = clock.now()
     moved = [t.partnership_id for t in applied if t.phase is not None and t.state != "terminated"]
     ended = [t.partnership_id for t in applied if t.state == "terminated"]
     tasks.cancel_for(session, moved, now=now, reason="the partnership moved to another phase")

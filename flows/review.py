@@ -4,7 +4,7 @@ A task reviews a whole batch (thousands of partnerships) in one transaction: a t
 partnership would cap a review at ~40 partnerships per second (see docs/performance.md).
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -41,10 +41,10 @@ def plan_review(batch_size: int) -> list[tuple[int, int]]:
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def review_one_batch(batch, as_of: date, policy: Policy) -> ReviewReport:
+def review_one_batch(batch, as_of: date, now: datetime, policy: Policy) -> ReviewReport:
     """One transaction: safe to retry, since reviewing twice changes nothing the second time."""
     with session_scope(get_engine()) as session:
-        return review_batch(session, policy, batch, as_of)
+        return review_batch(session, policy, batch, as_of, now=now)
 
 
 @flow(name="review-portfolio", log_prints=False)
@@ -52,7 +52,8 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     """Review the portfolio (or the partnerships named in `partnerships`) and publish a summary."""
     parameters = parameters or ReviewParameters()
     settings = get_settings()
-    as_of = parameters.as_of or clock.today()
+    now = clock.now()  # once per run: every batch stamps its rows with the same moment
+    as_of = parameters.as_of or now.date()
     policy = policy_in_force(settings.policy_path)
     engine = ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
     if parameters.partnerships:
@@ -62,7 +63,7 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
         batches = plan_review(parameters.batch_size or settings.review_batch_size)
     report = ReviewReport()
     for done, batch in enumerate(batches, start=1):
-        report += review_one_batch(batch, as_of, policy)  # one policy version for the whole run
+        report += review_one_batch(batch, as_of, now, policy)  # one policy version for the whole run
         progress.report(done, len(batches))
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")

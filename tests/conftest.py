@@ -16,12 +16,47 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
+from engine import clock
 from engine.settings import get_settings
 from models import make_engine, upgrade
+from tests.factories import NOW
+
+
+
+class FrozenClock:
+    """The tests' clock: `engine.clock.now` answers `at` until a test moves it with `tick` or `set`."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def tick(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+    def set(self, at: datetime) -> datetime:
+        self.at = at
+        return at
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch) -> FrozenClock:
+    """Every test runs on one frozen clock, whatever the date the suite runs on.
+
+    It patches the module that owns the time (`engine.clock`), not the wall clock: code that
+    reads the time anywhere else shows up when CI runs the suite 400 days ahead (faketime)."""
+    frozen = FrozenClock(NOW)
+    monkeypatch.setattr(clock, "now", frozen.now)
+    return frozen
+
 
 POSTGRES_URL = os.environ.get("PARTNERFLOW_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

@@ -6,7 +6,7 @@ evidence that passes every criterion of the gate out of that phase as of `AS_OF`
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -34,7 +34,8 @@ from models import (
     Win,
 )
 
-AS_OF = date(2026, 11, 27)
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the frozen clock of every test (tests/conftest.py)
+AS_OF = NOW.date()
 
 
 @dataclass

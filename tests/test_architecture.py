@@ -66,3 +66,13 @@ def test_cli_and_flows_use_only_the_public_face_of_engine():
     private = [(str(path.relative_to(ROOT)), name) for room in ("cli", "flows") for path, names in imports_of(room)
                for name in names if name.startswith("engine.")]
     assert private == []
+
+
+def test_only_engine_clock_reads_the_time():
+    """Everything else takes `now`/`as_of`, so a frozen clock in tests is the whole truth."""
+    reads = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time|time\.monotonic_ns|"
+                       r"datetime\.today)\(")
+    offenders = [str(path.relative_to(ROOT)) for room in ("gates", "models", "engine", "flows", "cli", "notify")
+                 for path in (ROOT / room).rglob("*.py")
+                 if path != ROOT / "engine" / "clock.py" and reads.search(path.read_text())]
+    assert offenders == []

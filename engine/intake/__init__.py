@@ -7,10 +7,12 @@ commit: the caller owns the transaction. The format is described in docs/import-
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
 
+from engine import clock
 from engine.intake.apply import ImportSummary, apply_reading
 from engine.intake.check import check_reading
 from engine.intake.existing import load_existing
@@ -20,7 +22,8 @@ from gates.documents import DocumentError, InvalidDocument
 __all__ = ["ImportSummary", "import_documents", "import_files"]
 
 
-def import_files(session: Session, paths: Iterable[Path], *, actor: str = "import") -> ImportSummary:
+def import_files(session: Session, paths: Iterable[Path], *, actor: str = "import",
+                 now: datetime | None = None) -> ImportSummary:
     """Import the YAML (.yaml, .yml) and CSV (.csv) files at `paths` as one import."""
     documents, unreadable = [], []
     for path in paths:
@@ -30,17 +33,17 @@ def import_files(session: Session, paths: Iterable[Path], *, actor: str = "impor
             unreadable.append(DocumentError(str(path), 1, "(document)", "file not found"))
         except OSError as exc:
             unreadable.append(DocumentError(str(path), 1, "(document)", f"cannot be read: {exc.strerror or exc}"))
-    return _import(session, documents, actor, unreadable)
+    return _import(session, documents, actor, unreadable, now or clock.now())
 
 
 def import_documents(session: Session, documents: Iterable[tuple[str, bytes]], *,
-                     actor: str = "import") -> ImportSummary:
+                     actor: str = "import", now: datetime | None = None) -> ImportSummary:
     """Import documents given as (source name, raw bytes); the name's suffix says YAML or CSV."""
-    return _import(session, list(documents), actor, [])
+    return _import(session, list(documents), actor, [], now or clock.now())
 
 
 def _import(session: Session, documents: list[tuple[str, bytes]], actor: str,
-            unreadable: list[DocumentError]) -> ImportSummary:
+            unreadable: list[DocumentError], now: datetime) -> ImportSummary:
     reading = read_documents(documents)
     if unreadable:
         reading.fail(unreadable)
@@ -48,6 +51,6 @@ def _import(session: Session, documents: list[tuple[str, bytes]], actor: str,
     errors = reading.errors + check_reading(reading, existing)
     if errors:
         raise InvalidDocument(errors)
-    summary = apply_reading(session, reading, existing, actor)
+    summary = apply_reading(session, reading, existing, actor, now=now)
     session.flush()
     return summary

@@ -4,12 +4,13 @@ Inserts are batched (one statement per table, ids returned in order); an entity 
 equal to what is stored is not written at all.
 """
 
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Table, insert, update
 from sqlmodel import Session
 
-from engine import audit, clock
+from engine import audit
 from engine.channels import write_channels
 from engine.intake.existing import Existing
 from engine.intake.read import KEY_FIELDS, Item, Reading
@@ -72,7 +73,8 @@ class Change(NamedTuple):
     sections: list[str]
 
 
-def apply_reading(session: Session, reading: Reading, existing: Existing, actor: str) -> ImportSummary:
+def apply_reading(session: Session, reading: Reading, existing: Existing, actor: str, *,
+                  now: datetime) -> ImportSummary:
     ids: Ids = {kind: {key: row.id for key, row in existing.rows[entity].items()} for entity, _model, kind in ENTITIES}
     counts: dict[str, int] = {}
     for entity, model, kind in ENTITIES:  # in this order: people refer to parties
@@ -83,13 +85,13 @@ def apply_reading(session: Session, reading: Reading, existing: Existing, actor:
         if item.shape.channels is not None:
             write_channels(session, ids["person"][item.shape.email], [
                 {"kind": c.kind, "address": c.address or (item.shape.email if c.kind == "email" else ""),
-                 "secret": c.secret, "digest": c.digest} for c in item.shape.channels])
-    changes = write_partnerships(session, reading.items["partnerships"], existing, ids)
+                 "secret": c.secret, "digest": c.digest} for c in item.shape.channels], now=now)
+    changes = write_partnerships(session, reading.items["partnerships"], existing, ids, now=now)
     counts["partnerships_created"] = sum(1 for c in changes if c.created)
     counts["partnerships_updated"] = sum(1 for c in changes if not c.created)
     counts["sections_replaced"] = sum(1 for c in changes for s in c.sections if s in EVIDENCE_SECTIONS)
     summary = ImportSummary(**counts)
-    record_audit(session, changes, summary, reading.sources, actor)
+    record_audit(session, changes, summary, reading.sources, actor, now=now)
     return summary
 
 
@@ -126,10 +128,11 @@ def partnership_values(shape: PartnershipIn, ids: Ids) -> dict[str, Any]:
     return row_of(shape, ids, {name for name in PARTNERSHIP_FIELDS if getattr(shape, name) is not None})
 
 
-def write_partnerships(session: Session, items: list[Item], existing: Existing, ids: Ids) -> list[Change]:
+def write_partnerships(session: Session, items: list[Item], existing: Existing, ids: Ids, *,
+                       now: datetime) -> list[Change]:
     table = Partnership.__table__
     new = [item.shape for item in items if existing.partnership(item.shape.key) is None]
-    now, today = clock.now(), clock.today()
+    today = now.date()
     rows = [{**partnership_values(shape, ids), "key": shape.key, "kind": shape.kind or "other",
              "phase": shape.phase or "alignment", "phase_since": shape.phase_since or today, "state": "active",
              "version": 1, "cycle": 1, "created_at": now} for shape in new]
@@ -177,7 +180,7 @@ def write_sections(session: Session, shapes: list[PartnershipIn], partnership_id
 
 
 def record_audit(session: Session, changes: list[Change], summary: ImportSummary, sources: list[str],
-                 actor: str) -> None:
+                 actor: str, *, now: datetime) -> None:
     events: list[dict[str, Any]] = []
     for change in changes:
         data = {"key": change.key, "sections": change.sections}
@@ -188,4 +191,4 @@ def record_audit(session: Session, changes: list[Change], summary: ImportSummary
     if any(summary):
         events.append({"kind": "import.applied", "actor": actor, "partnership_id": None,
                        "data": {"sources": sources, **summary._asdict()}})
-    audit.record_many(session, events)
+    audit.record_many(session, events, at=now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -30,7 +29,7 @@ Item = tuple[Message, Target]
 
 
 async def deliver_all(items: list[Item], *, http: httpx.AsyncClient, smtp: SmtpSettings | None,
-                      concurrency: int = 50, timestamp: Callable[[], int] | None = None,
+                      timestamp: Callable[[], int], concurrency: int = 50,
                       allow_hosts: frozenset[str] = frozenset()) -> list[Delivery]:
     """Deliver every item; results in the order of items. Never raises for a delivery failure.
 
@@ -39,7 +38,7 @@ async def deliver_all(items: list[Item], *, http: httpx.AsyncClient, smtp: SmtpS
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    clock = timestamp or unix_time
+    clock = timestamp  # unix seconds, from the caller's clock (engine/clock.py): signatures and Date headers
     refusals = await refused_targets(items, allow_hosts)
     emails = [index for index, (_, target) in enumerate(items) if target.channel == "email" and index not in refusals]
     email_batch = asyncio.ensure_future(deliver_emails([items[index] for index in emails], smtp, clock()))
@@ -57,10 +56,6 @@ async def deliver_all(items: list[Item], *, http: httpx.AsyncClient, smtp: SmtpS
             return await post(http, message, target, clock)
 
     return list(await asyncio.gather(*(last_resort(deliver_one(index, *item)) for index, item in enumerate(items))))
-
-
-def unix_time() -> int:
-    return int(time.time())
 
 
 async def post(http: httpx.AsyncClient, message: Message, target: Target, clock: Callable[[], int]) -> Delivery:

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -39,15 +38,15 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes | str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes | str, tolerance_s: int = 300,
-           now: int | None = None) -> dict:
+def verify(secret: str, headers: Mapping[str, str], body: bytes | str, *, now: int, tolerance_s: int = 300) -> dict:
     """Check a received webhook; return its decoded JSON, or raise InvalidSignature.
 
-    `headers` needs case-insensitive or lowercase keys. Any one of the space-separated `v1,`
+    `now` is the receiver's current time in unix seconds; the timestamp must be within
+    `tolerance_s` of it. `headers` needs case-insensitive or lowercase keys. Any one of the space-separated `v1,`
     signatures may match (a sender rotating secrets signs with both).
     """
     msg_id, stamp, signatures = (header(headers, name) for name in ("id", "timestamp", "signature"))
-    timestamp = checked_timestamp(stamp, tolerance_s, int(time.time()) if now is None else now)
+    timestamp = checked_timestamp(stamp, tolerance_s, now)
     expected = sign(secret, msg_id, timestamp, body).encode()
     if not any(hmac.compare_digest(expected, candidate.encode()) for candidate in signatures.split()):
         raise InvalidSignature("no signature matches")

@@ -1,6 +1,6 @@
 """Owners acting on tasks: by hand or by signed link, who may, and the response time it leaves."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,10 +11,10 @@ from engine.settings import DEFAULT_POLICY
 from gates import evaluate
 from models import AuditEvent, Person, Task, load_snapshots, session_scope
 from tests import factories
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 
 POLICY = read_policy(DEFAULT_POLICY)
-TOLD = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+TOLD = NOW  # the owners are first told when the frozen clock says
 SECRET = "test-secret-for-links"
 
 

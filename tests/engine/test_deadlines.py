@@ -10,10 +10,10 @@ from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from models import Channel, Notification, Person, Task, session_scope
 from tests import factories
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 
 POLICY = read_policy(DEFAULT_POLICY)
-TOLD = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the owners are first told at 09:00 on review day
+TOLD = NOW  # the owners are first told at 09:00 on review day, the frozen clock of every test
 
 
 @pytest.fixture

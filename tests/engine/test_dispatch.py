@@ -1,7 +1,7 @@
 """Draining the outbox: attempts recorded, retries on a schedule, dead letters, crash recovery."""
 
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,9 +13,8 @@ from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from models import Channel, DeliveryAttempt, Notification, Task, session_scope
 from tests import factories
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = read_policy(DEFAULT_POLICY)
 
 

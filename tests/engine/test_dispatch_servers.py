@@ -3,7 +3,6 @@
 
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 
@@ -14,10 +13,9 @@ from engine.settings import DEFAULT_POLICY
 from models import Channel, Notification, Task, session_scope
 from notify.channels import verify
 from tests import factories
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 from tests.notify.conftest import SECRET, receiver, smtp_server  # noqa: F401  (fixtures)
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = read_policy(DEFAULT_POLICY)
 
 

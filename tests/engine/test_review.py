@@ -1,5 +1,7 @@
 """Reviews: gate reviews written only on change, approval modes, version-checked advances."""
 
+from datetime import UTC, timedelta
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -8,7 +10,7 @@ from engine.policies import read_policy
 from engine.review import review_portfolio
 from engine.settings import DEFAULT_POLICY
 from engine.transitions import Transition
-from models import AuditEvent, GateReview, Partnership, Win, session_scope
+from models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
 from tests import factories
 from tests.factories import AS_OF
 
@@ -111,7 +113,7 @@ def test_a_stale_version_never_advances_twice(engine):
     assert review(engine).advanced == ["star"]
     late = Transition(pid, version, "phase.advanced", phase="shared_vision", state="active")
     with session_scope(engine) as session:
-        applied = transitions.apply(session, [late], actor="late reviewer", on=AS_OF)
+        applied = transitions.apply(session, [late], actor="late reviewer", now=factories.NOW, on=AS_OF)
     assert applied == set()
     assert state_of(engine, "star") == ("shared_vision", "active", 2)
     with engine.connect() as connection:
@@ -124,3 +126,36 @@ def test_terminated_partnerships_are_not_reviewed(engine):
     with session_scope(engine) as session:
         session.query(Partnership).update({"state": "terminated"})
     assert review(engine).reviewed == 0
+
+
+def test_a_review_stamps_everything_it_writes_with_its_own_now_whatever_the_clock_says(engine, frozen_clock):
+    """One clock per unit of work: gate reviews, tasks, notices and audit events share the review's `now`."""
+    with session_scope(engine) as session:
+        factories.small_portfolio(session)
+    review_at = factories.NOW - timedelta(days=3)
+    frozen_clock.tick(days=30)  # the clock has moved on; the review was given its moment
+    report = review_portfolio(engine, POLICY, AS_OF, batch_size=2, now=review_at)
+    assert report.advanced == ["star"] and report.ready == ["acme-supply"] and report.tasks_opened > 0
+    with engine.connect() as connection:
+        stamps = {
+            "gate reviews": connection.execute(select(GateReview.created_at)).scalars().all(),
+            "tasks": connection.execute(select(Task.created_at)).scalars().all(),
+            "notices": connection.execute(select(Notification.created_at)).scalars().all(),
+            "audit events": connection.execute(select(AuditEvent.at)).scalars().all(),
+        }
+    for what, moments in stamps.items():
+        assert moments and {m.replace(tzinfo=UTC) for m in moments} == {review_at}, what
+
+
+def test_a_review_as_of_another_day_tells_the_gatekeepers_standing_in_that_day(engine):
+    """Delegations are read as of the review's date, not today's."""
+    w = build(engine, ("good", "alignment", factories.alignment_evidence))
+    later = AS_OF + timedelta(days=20)
+    with session_scope(engine) as session:
+        session.add(Delegation(person_id=w.their_gatekeeper.id, delegate_id=w.their_manager.id,
+                               starts_on=later - timedelta(days=1), ends_on=later + timedelta(days=1)))
+    assert review(engine, as_of=later).ready == ["good"]
+    with engine.connect() as connection:
+        told = set(connection.execute(select(Notification.person_id).where(Notification.event == "gate.ready"))
+                   .scalars())
+    assert w.their_manager.id in told and w.their_gatekeeper.id not in told

@@ -8,12 +8,7 @@ from tests.factories import AS_OF
 from tests.notify.conftest import PASSWORD, USERNAME, smtp_server_with_login  # noqa: F401  (a fixture)
 
 
-def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_yet(engine, monkeypatch):
-    from datetime import UTC, datetime
-
-    from engine import clock
-
-    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_yet(engine):
     get_settings.cache_clear()
     with session_scope(engine) as session:
         factories.small_portfolio(session)

@@ -12,7 +12,7 @@ from flows import ReviewParameters, review_partnership, review_portfolio
 from flows.review import review_one_batch
 from models import GateReview, Partnership, session_scope
 from tests import factories
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 
 
 @pytest.fixture
@@ -68,5 +68,5 @@ def test_unknown_partnership_fails_the_flow_with_its_name(portfolio):
 def test_batch_task_unit_is_callable_without_a_flow_run(portfolio):
     with portfolio.connect() as connection:
         ids = connection.execute(select(Partnership.id).order_by(Partnership.id)).scalars().all()
-    report = review_one_batch.fn((ids[0], ids[-1]), AS_OF, read_policy(DEFAULT_POLICY))
+    report = review_one_batch.fn((ids[0], ids[-1]), AS_OF, NOW, read_policy(DEFAULT_POLICY))
     assert report.reviewed == 3

@@ -9,10 +9,11 @@ import httpx
 
 from notify.channels import SmtpSettings, deliver_all
 from notify.message import Delivery, Message, Target
+from tests import factories
 
 SECRET = "whsec_" + base64.b64encode(b"partnerflow-test-signing-key-32b").decode()
 LOCAL = frozenset({"127.0.0.1"})
-NOW = 1_700_000_000
+NOW = int(factories.NOW.timestamp())  # the frozen clock of every test, in unix seconds
 
 
 def message(number: int = 1, **changes) -> Message:
@@ -41,9 +42,10 @@ def webhook(url: str, secret: str | None = SECRET) -> Target:
 
 
 def deliver(items: list[tuple[Message, Target]], *, timeout: float = 5.0, smtp: SmtpSettings | None = None,
-            allow_hosts: frozenset[str] = LOCAL, **options) -> list[Delivery]:
+            allow_hosts: frozenset[str] = LOCAL, timestamp=lambda: NOW, **options) -> list[Delivery]:
     """deliver_all over a fresh pooled client with the given timeout, on a fresh event loop."""
     async def run() -> list[Delivery]:
         async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
-            return await deliver_all(items, http=http, smtp=smtp, allow_hosts=allow_hosts, **options)
+            return await deliver_all(items, http=http, smtp=smtp, allow_hosts=allow_hosts, timestamp=timestamp,
+                                     **options)
     return asyncio.run(run())
