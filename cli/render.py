@@ -1,13 +1,34 @@
-"""Printing the engine's answers for people (rich) and for programs (--json)."""
+"""Printing the engine's answers for people (rich) and for programs (--json).
+
+Console lines are Rich markup: every value that is not the program's own words goes through
+`shown`, so what people typed is printed as they typed it and is never read as markup.
+"""
 
 import json
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, emoji=False)
 PHASE_NAMES = {"alignment": "Alignment", "execution": "Execution", "shared_vision": "Shared vision"}
+# Control characters would move the cursor, recolour or retitle the terminal, or hide text:
+# they are printed as their escape (`\x1b`, `\n`) instead.
+CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7f, 0xa0)]} | {
+    ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
+def shown(value) -> str:
+    """A stored or typed value as Rich markup that prints exactly that text, control characters made visible.
+
+    Rich reads backslashes right before a tag as escapes, so a value's trailing backslashes are
+    doubled and followed by an empty tag pair: they print as typed whatever markup comes next.
+    """
+    text = str(value).translate(CONTROLS)
+    body = text.rstrip("\\")
+    tail = len(text) - len(body)
+    return escape(body) + ("\\" * 2 * tail + "[bold][/bold]" if tail else "")
 
 
 def print_json(data) -> None:
@@ -22,30 +43,32 @@ def portfolio(view: dict) -> None:
         table.add_row(PHASE_NAMES[phase], str(count))
     console.print(table)
     states = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in view["by_state"].items() if n)
-    console.print(f"States: {states or 'no partnerships yet'}")
+    console.print(f"States: {shown(states or 'no partnerships yet')}")
     if view["ready"]:
         console.print("\n[bold]Waiting for a gatekeeper[/bold]")
         for item in view["ready"]:
-            console.print(f"  {item['key']:<28} {item['name']} — {item['gate']}")
+            console.print(f"  {shown(item['key']):<28} {shown(item['name'])} — {shown(item['gate'])}")
     if view["blocked"]:
         console.print(f"\n[bold]Blocked[/bold] ({len(view['blocked'])})")
         for item in view["blocked"][:20]:
-            console.print(f"  {item['key']:<28} {PHASE_NAMES[item['phase']]:<14} {', '.join(item['blockers'])}")
+            console.print(f"  {shown(item['key']):<28} {PHASE_NAMES[item['phase']]:<14} "
+                          f"{shown(', '.join(item['blockers']))}")
         if len(view["blocked"]) > 20:
             console.print(f"  … and {len(view['blocked']) - 20} more")
     if view["top_blockers"]:
         console.print("\n[bold]Top blockers[/bold]")
         for criterion, count in view["top_blockers"][:5]:
-            console.print(f"  {count:>5}  {criterion}")
+            console.print(f"  {count:>5}  {shown(criterion)}")
     if view["last_review"] is None:
         console.print("\nNot reviewed yet: run `partnerflow review`.")
 
 
 def partnership(view: dict) -> None:
-    console.print(f"[bold]{view['key']}[/bold] — {view['name']} ({view['kind']})")
-    console.print(f"Parties: {', '.join(view['parties'])} · owner {view['owner']} · sponsor {view['sponsor']}")
-    console.print(f"Phase: {PHASE_NAMES[view['phase']]} · state: {view['state'].replace('_', ' ')}"
-                  f" · as of {view['as_of']}")
+    console.print(f"[bold]{shown(view['key'])}[/bold] — {shown(view['name'])} ({shown(view['kind'])})")
+    console.print(f"Parties: {shown(', '.join(view['parties']))} · owner {shown(view['owner'])} · "
+                  f"sponsor {shown(view['sponsor'])}")
+    console.print(f"Phase: {PHASE_NAMES[view['phase']]} · state: {shown(view['state'].replace('_', ' '))}"
+                  f" · as of {shown(view['as_of'])}")
     gate = view["next_gate"]
     if gate is None:
         console.print("Final phase: no gate ahead; monitors keep running.")
@@ -55,27 +78,27 @@ def partnership(view: dict) -> None:
         who = "advances automatically" if gate["approval"] == "auto" else (
             f"needs {approvers['count']} gatekeeper(s)" + (", one from each party" if approvers["from_each_party"]
                                                           else ""))
-        console.print(f"\nNext gate [bold]{gate['id']}[/bold]: {verdict}; {who}")
+        console.print(f"\nNext gate [bold]{shown(gate['id'])}[/bold]: {verdict}; {who}")
         criteria_table(gate["criteria"])
     if view["monitors"]:
         console.print("\n[bold]Monitors[/bold] (in every phase; they raise attention, they do not block)")
         criteria_table(view["monitors"], monitor=True)
     response = view["response_time"]
-    console.print(f"\nResponse time (trust & credibility): {response['explanation']}")
+    console.print(f"\nResponse time (trust & credibility): {shown(response['explanation'])}")
     for item in view["open_conditions"]:
-        console.print(f"Open condition: {item['condition']} (since {item['decided_at'][:10]})")
+        console.print(f"Open condition: {shown(item['condition'])} (since {shown(item['decided_at'][:10])})")
 
 
 def criteria_table(criteria: list[dict], *, monitor: bool = False) -> None:
     """One line per criterion, its explanation beneath: readable at any terminal width."""
     for c in criteria:
-        level = "" if monitor else f"{c['level']:<6} "
+        level = "" if monitor else f"{shown(c['level']):<6} "
         if c["passed"]:
             mark = "[green]✔[/green]"
         else:
             mark = "[yellow]![/yellow]" if monitor else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
-        console.print(f"  {mark} {level}{c['id']}  [dim]({c['practice_name']})[/dim]")
-        console.print(f"           {c['explanation']}")
+        console.print(f"  {mark} {level}{shown(c['id'])}  [dim]({shown(c['practice_name'])})[/dim]")
+        console.print(f"           {shown(c['explanation'])}")
 
 
 def history(events: list[dict]) -> None:
@@ -83,37 +106,40 @@ def history(events: list[dict]) -> None:
         console.print("No events yet.")
     for event in events:
         details = ", ".join(f"{k}={v}" for k, v in event["data"].items() if v not in (None, "", [], {}))
-        console.print(f"{event['at'][:19].replace('T', ' ')}  {event['kind']:<22} {event['actor']:<28} {details}")
+        console.print(f"{shown(event['at'][:19].replace('T', ' '))}  {shown(event['kind']):<22} "
+                      f"{shown(event['actor']):<28} {shown(details)}")
 
 
 def tasks(found: list[dict]) -> None:
     if not found:
         console.print("No tasks.")
     for t in found:
-        due = f"[red]overdue since {t['due_on']}[/red]" if t["overdue"] else f"due {t['due_on']}"
-        who = t["assignee"] or "[yellow]unassigned: for the program office[/yellow]"
-        console.print(f"#{t['id']:<5} {t['partnership']:<24} {t['criterion']:<28} {who} · {due} · {t['status']}")
-        console.print(f"       {t['title']}")
-        console.print(f"       [dim]{t['explanation']}[/dim]")
+        due = f"[red]overdue since {shown(t['due_on'])}[/red]" if t["overdue"] else f"due {shown(t['due_on'])}"
+        who = shown(t["assignee"]) if t["assignee"] else "[yellow]unassigned: for the program office[/yellow]"
+        console.print(f"#{t['id']:<5} {shown(t['partnership']):<24} {shown(t['criterion']):<28} {who} · {due} · "
+                      f"{shown(t['status'])}")
+        console.print(f"       {shown(t['title'])}")
+        console.print(f"       [dim]{shown(t['explanation'])}[/dim]")
 
 
 def notifications(found: list[dict]) -> None:
     if not found:
         console.print("No notifications.")
     for n in found:
-        error = f" · [red]{n['last_error']}[/red]" if n["last_error"] else ""
-        console.print(f"{n['id']}  {n['status']:<8} {n['event']:<15} {n['channel']:<8} {n['recipient']}"
-                      f" · {n['attempts']} attempt(s){error}")
+        error = f" · [red]{shown(n['last_error'])}[/red]" if n["last_error"] else ""
+        console.print(f"{shown(n['id'])}  {shown(n['status']):<8} {shown(n['event']):<15} {shown(n['channel']):<8} "
+                      f"{shown(n['recipient'])} · {n['attempts']} attempt(s){error}")
 
 
 def what_if(result: dict) -> None:
-    console.print(f"Policy {result['current_version']} → {result['proposed_version']}, as of {result['as_of']}: "
-                  f"{result['evaluated']} partnerships evaluated, {len(result['flips'])} would flip.")
+    console.print(f"Policy {shown(result['current_version'])} → {shown(result['proposed_version'])}, as of "
+                  f"{shown(result['as_of'])}: {result['evaluated']} partnerships evaluated, "
+                  f"{len(result['flips'])} would flip.")
     for flip in result["flips"]:
         direction = "would pass" if flip["would_pass"] else "would be blocked"
-        console.print(f"  {flip['key']:<28} {flip['gate']}: {direction}")
+        console.print(f"  {shown(flip['key']):<28} {shown(flip['gate'])}: {direction}")
         for reason in flip["reasons"]:
-            console.print(f"      {reason}")
+            console.print(f"      {shown(reason)}")
 
 
 class _NoProgress:

@@ -7,6 +7,7 @@ import typer
 from cli import render
 from cli.errors import reported
 from cli.options import AsOf, Json, parse_date
+from cli.render import shown
 from engine import assignments, channels, get_settings, members, outbox, ready_engine
 
 task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
@@ -55,7 +56,7 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
             if not by:
                 raise typer.BadParameter("say who completes it", param_hint="--by")
             done = assignments.complete(session, task_id, by=by, note=note)
-        render.console.print(f"Task {done.id} done by {done.closed_by}.")
+        render.console.print(f"Task {done.id} done by {shown(done.closed_by)}.")
 
 
 @task_app.command("reassign")
@@ -67,7 +68,7 @@ def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="Th
 
     with session_scope(ready_engine()) as session:
         moved = assignments.reassign(session, task_id, to=to, by=by)
-        render.console.print(f"Task {moved.id} now assigned to {to}.")
+        render.console.print(f"Task {moved.id} now assigned to {shown(to)}.")
 
 
 @notifications_app.callback()
@@ -130,9 +131,10 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
     with session_scope(ready_engine()) as session:
         added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
                                      allow_hosts=get_settings().allowed_hosts)
-        render.console.print(f"Channel #{added.id}: {kind} for {email}" + (" (daily digest)" if digest else ""))
+        render.console.print(f"Channel #{added.id}: {shown(kind)} for {shown(email)}"
+                             + (" (daily digest)" if digest else ""))
         if kind == "webhook" and secret is None:
-            render.console.print(f"Signing secret (shown once; give it to the receiver): {added.secret}")
+            render.console.print(f"Signing secret (shown once; give it to the receiver): {shown(added.secret)}")
 
 
 @channel_app.command("list")
@@ -147,7 +149,8 @@ def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Js
         render.print_json(found)
     else:
         for c in found:
-            render.console.print(f"#{c['id']:<4} {c['person']:<32} {c['kind']:<8} {c['address']}"
+            render.console.print(f"#{c['id']:<4} {shown(c['person']):<32} {shown(c['kind']):<8} "
+                                 f"{shown(c['address'])}"
                                  + (" (digest)" if c["digest"] else ""))
 
 
@@ -171,7 +174,8 @@ def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", 
 
     with session_scope(ready_engine()) as session:
         removal = members.remove_member(session, key, email, by=by)
-    render.console.print(f"{email} left {key}: {removal.reassigned} task(s) reassigned, {removal.flagged} flagged "
+    render.console.print(f"{shown(email)} left {shown(key)}: {removal.reassigned} task(s) reassigned, "
+                         f"{removal.flagged} flagged "
                          "to the program office (nobody fills their role).")
 
 
@@ -185,4 +189,5 @@ def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Wh
 
     with session_scope(ready_engine()) as session:
         members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
-    render.console.print(f"From {starts} to {ends}, {to} stands in for {email}.")
+    render.console.print(f"From {shown(starts)} to {shown(ends)}, {shown(to)} stands in for "
+                         f"{shown(email)}.")

@@ -2,7 +2,9 @@
 
 Per event: `<event>.subject.txt.j2`, `<event>.txt.j2`, `<event>.html.j2`; Slack and Teams
 payloads from `<event>.slack.json.j2` / `<event>.teams.json.j2` when an operator provides
-them, else the shared `_slack.json.j2` / `_teams.json.j2`.
+them, else the shared `_slack.json.j2` / `_teams.json.j2`. A payload template passes every
+value through `tojson`, after `slack` (mrkdwn fields) or `markdown` (Teams' TextBlocks) for
+text, so what people typed stays valid JSON and is shown as typed (see notify.escaping).
 """
 
 import json

@@ -2,6 +2,10 @@
 
 An operator's template folder, when given, is searched first: a file there with the same
 name overrides the shipped one.
+
+What people typed is shown as typed in every format: HTML is autoescaped; the filters
+`slack` and `markdown` (notify.escaping) escape text for Slack's mrkdwn and for Markdown
+(Teams' TextBlocks, the review artifact), and Jinja's `tojson` encodes every JSON value.
 """
 
 from functools import lru_cache
@@ -9,13 +13,15 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from notify import escaping
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @lru_cache(maxsize=4)
 def environment(overrides: str | None = None) -> Environment:
     loaders = [FileSystemLoader(overrides)] if overrides else []
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(TEMPLATES)]),
         autoescape=select_autoescape(["html", "htm", "xml", "html.j2"], default_for_string=False),
         undefined=StrictUndefined,
@@ -23,6 +29,8 @@ def environment(overrides: str | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(slack=escaping.slack, markdown=escaping.markdown)
+    return env
 
 
 def render(name: str, *, overrides: str | None = None, **context) -> str:
