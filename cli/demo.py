@@ -1,6 +1,8 @@
 """`partnerflow demo`: a fresh database from the sample portfolio, reviewed and explained."""
 
 import os
+import shutil
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,7 @@ def run_demo(directory: Path) -> None:
     from models import session_scope
 
     directory.mkdir(parents=True, exist_ok=True)
-    database = directory / "partnerflow.db"
+    database = directory.resolve() / "partnerflow.db"
     for leftover in directory.glob("partnerflow.db*"):
         leftover.unlink()
     url = f"sqlite:///{database}"
@@ -27,7 +29,8 @@ def run_demo(directory: Path) -> None:
     engine = init_database(url)
     with session_scope(engine) as session:
         summary = import_files(session, [EXAMPLES / "portfolio.yaml", EXAMPLES / "partnerships.csv"])
-    render.console.print(f"[bold]1. Imported the sample portfolio[/bold] into {database}: {summary}")
+    render.console.print(f"[bold]1. Imported the sample portfolio[/bold] into {render.shown(database)}: "
+                         f"{render.shown(summary)}")
 
     from cli.main import run_review
 
@@ -35,7 +38,8 @@ def run_demo(directory: Path) -> None:
                          "(Prefect's ephemeral mode; the first flow of a process takes a few seconds to start)")
     result = run_review(DEMO_AS_OF, [], None, show_progress=True)
     render.console.print(f"   {result['reviewed']} reviewed, {result['passed']} pass their gate; advanced: "
-                         f"{', '.join(result['advanced']) or 'none'}; now ready: {', '.join(result['ready']) or 'none'}")
+                         f"{render.shown(', '.join(result['advanced']) or 'none')}; "
+                         f"now ready: {render.shown(', '.join(result['ready']) or 'none')}")
 
     with session_scope(engine) as session:
         portfolio = views.portfolio(session)
@@ -43,7 +47,7 @@ def run_demo(directory: Path) -> None:
         render.portfolio(portfolio)
         example = _telling_example(portfolio)
         if example:
-            render.console.print(f"\n[bold]4. Why {example} is blocked[/bold]")
+            render.console.print(f"\n[bold]4. Why {render.shown(example)} is blocked[/bold]")
             from engine import policy_in_force
 
             render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
@@ -54,7 +58,7 @@ def run_demo(directory: Path) -> None:
     render.tasks(found[:10])
     by_channel = Counter(n["channel"] for n in pending)
     render.console.print(f"\n[bold]6. {len(pending)} notifications wait in the outbox[/bold] "
-                         f"({', '.join(f'{n} {channel}' for channel, n in by_channel.items())}); "
+                         f"({render.shown(', '.join(f'{n} {channel}' for channel, n in by_channel.items()))}); "
                          "`partnerflow dispatch` delivers them. The first five:")
     render.notifications(pending[:5])
     _next_steps(url, portfolio, example)
@@ -68,17 +72,25 @@ def _telling_example(portfolio: dict) -> str | None:
 
 
 def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
+    """Lines that work when pasted in this order, from any folder."""
     ready = portfolio["ready"][0]["key"] if portfolio["ready"] else "KEY"
-    render.console.print(f"""
-[bold]Try next[/bold]
-  export PARTNERFLOW_DATABASE_URL={url}
-  partnerflow status                                  # the portfolio
-  partnerflow status {example or 'KEY'} --as-of {DEMO_AS_OF}     # every criterion explained
-  partnerflow decide {ready} go --by daniel.okafor@northwind.example --reason "Business case is solid" --as-of {DEMO_AS_OF}
-  partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear" --as-of {DEMO_AS_OF}
-  partnerflow history {ready}
-  partnerflow policy what-if examples/stricter-policy.yaml --as-of {DEMO_AS_OF}
-  partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen
-  partnerflow tasks --owner tom.becker@northwind.example
-  partnerflow channel add tom.becker@northwind.example email   # then set PARTNERFLOW_SMTP_HOST and dispatch
-  partnerflow dispatch && partnerflow notifications --status sent""")
+    activate = Path(sys.prefix) / "bin" / "activate"
+    lines = [
+        *([f"source {activate}                # puts `partnerflow` on your PATH"]
+          if sys.prefix != sys.base_prefix and shutil.which("partnerflow") != sys.argv[0] else []),
+        f"export PARTNERFLOW_DATABASE_URL={url}",
+        "partnerflow status                                  # the portfolio",
+        f"partnerflow status {example or 'KEY'} --as-of {DEMO_AS_OF}     # every criterion explained",
+        f"partnerflow policy what-if {EXAMPLES / 'stricter-policy.yaml'} --as-of {DEMO_AS_OF}",
+        f'partnerflow decide {ready} go --by daniel.okafor@northwind.example --reason "Business case is solid" '
+        f"--as-of {DEMO_AS_OF}",
+        f'partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear" --as-of {DEMO_AS_OF}',
+        f"partnerflow history {ready}",
+        "partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen",
+        "partnerflow tasks --owner tom.becker@northwind.example",
+        "partnerflow channel add tom.becker@northwind.example email   # then set PARTNERFLOW_SMTP_HOST and dispatch",
+        "partnerflow dispatch && partnerflow notifications --status sent",
+    ]
+    render.console.print("\n[bold]Try next[/bold]")
+    for line in lines:
+        render.console.print(f"  {render.shown(line)}")

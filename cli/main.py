@@ -4,6 +4,7 @@
 `demo` run the Prefect flow (ephemeral mode unless PREFECT_API_URL points at a server).
 """
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 from cli import render
 from cli.errors import reported
 from cli.options import AsOf, Json, parse_date
+from cli.render import shown
 from engine import decide as apply_decision
 from engine import (
     get_settings,
@@ -24,6 +26,7 @@ from engine import (
     what_if,
 )
 from engine import status as views
+from gates import InvalidDocument
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -44,18 +47,21 @@ def init() -> None:
     from models import head_revision
 
     engine = init_database()
-    render.console.print(f"Database ready at {engine.url!r} (schema {head_revision()}).")
+    render.console.print(f"Database ready at {shown(repr(engine.url))} (schema {shown(head_revision())}).")
 
 
 @app.command("import")
 @reported
 def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and CSV files of partnerships.")]) -> None:
-    """Import programs, parties, people, partnerships and evidence; all-or-nothing."""
+    """Import programs, parties, people, partnerships and evidence; all-or-nothing.
+
+    The format, every field with its limits, and a complete example: docs/import-format.md.
+    """
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
         summary = import_files(session, list(paths))
-    render.console.print(f"Imported: {summary}")
+    render.console.print(f"Imported: {shown(summary)}")
 
 
 @app.command()
@@ -66,8 +72,11 @@ def status(key: Annotated[str | None, typer.Argument(help="A partnership key; om
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
-        view = views.portfolio(session) if key is None else views.partnership_status(
-            session, policy(), key, parse_date(as_of))
+        if key is None:  # the stored reviews, or every partnership evaluated on the date asked for
+            view = views.portfolio(session, policy=policy(), as_of=parse_date(as_of)) if as_of else views.portfolio(
+                session)
+        else:
+            view = views.partnership_status(session, policy(), key, parse_date(as_of))
     if json:
         render.print_json(view)
     else:
@@ -87,7 +96,8 @@ def review(as_of: AsOf = None, json: Json = False,
         render.print_json(result)
     else:
         render.console.print(
-            f"Reviewed {result['reviewed']} partnerships as of {result['as_of']} (policy {result['policy_version']}): "
+            f"Reviewed {result['reviewed']} partnerships as of {shown(result['as_of'])} "
+            f"(policy {shown(result['policy_version'])}): "
             f"{result['passed']} pass their gate, {len(result['advanced'])} advanced, {len(result['ready'])} now "
             f"ready, {result['written']} new reviews, {result['unchanged']} unchanged.")
 
@@ -118,8 +128,8 @@ def decide(key: str,
     with session_scope(ready_engine()) as session:
         outcome = apply_decision(session, policy(), key, verdict, by=by, reason=reason, condition=condition,
                                  as_of=parse_date(as_of))
-    render.console.print(f"{outcome.key}: {outcome.verdict} — {outcome.effect}. "
-                         f"Now {outcome.phase}, {outcome.state.replace('_', ' ')}.")
+    render.console.print(f"{shown(outcome.key)}: {shown(outcome.verdict)} — {shown(outcome.effect)}. "
+                         f"Now {shown(outcome.phase)}, {shown(outcome.state.replace('_', ' '))}.")
 
 
 @app.command()
@@ -137,10 +147,15 @@ def history(key: str, json: Json = False) -> None:
 @reported
 def policy_check(path: Path) -> None:
     """Validate a policy file; every problem is printed as file:line: field: message."""
-
-    checked = read_policy(path)
+    try:
+        checked = read_policy(path)
+    except InvalidDocument as exc:  # a check writes nothing, so it does not say "nothing was written"
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"error: {len(exc.errors)} problem(s) found; {path} is not a valid policy", file=sys.stderr)
+        raise typer.Exit(1) from None
     criteria = sum(len(g.criteria) for g in checked.gates)
-    render.console.print(f"{path}: policy {checked.version} is valid ({len(checked.gates)} gates, "
+    render.console.print(f"{shown(path)}: policy {shown(checked.version)} is valid ({len(checked.gates)} gates, "
                          f"{criteria} criteria, {len(checked.monitors)} monitors).")
 
 
@@ -152,16 +167,17 @@ def policy_show(json: Json = False) -> None:
     if json:
         render.print_json(active.model_dump(mode="json", by_alias=True))
         return
-    render.console.print(f"Policy {active.version} — {active.name} ({get_settings().policy_path})")
+    render.console.print(f"Policy {shown(active.version)} — {shown(active.name)} ({shown(get_settings().policy_path)})")
     for gate in active.gates:
-        render.console.print(f"\n[bold]{gate.id}[/bold] ({gate.from_phase} → {gate.to_phase}), approval "
-                             f"{gate.approval}, {gate.approvers.count} approver(s)"
+        render.console.print(f"\n[bold]{shown(gate.id)}[/bold] ({shown(gate.from_phase)} → {shown(gate.to_phase)}), "
+                             f"approval {shown(gate.approval)}, {gate.approvers.count} approver(s)"
                              f"{', one from each party' if gate.approvers.from_each_party else ''}")
         for c in gate.criteria:
-            render.console.print(f"  {c.level:<6} {c.id:<32} {c.practice:<26} {c.check} {c.params or ''}")
+            render.console.print(f"  {shown(c.level):<6} {shown(c.id):<32} {shown(c.practice):<26} {shown(c.check)} "
+                                 f"{shown(c.params or '')}")
     render.console.print("\n[bold]monitors[/bold]")
     for m in active.monitors:
-        render.console.print(f"  {m.id:<39} {m.practice:<26} {m.check} {m.params or ''}")
+        render.console.print(f"  {shown(m.id):<39} {shown(m.practice):<26} {shown(m.check)} {shown(m.params or '')}")
 
 
 @policy_app.command("what-if")

@@ -59,7 +59,10 @@ def portfolio(view: dict) -> None:
         console.print("\n[bold]Top blockers[/bold]")
         for criterion, count in view["top_blockers"][:5]:
             console.print(f"  {count:>5}  {shown(criterion)}")
-    if view["last_review"] is None:
+    if view.get("as_of"):
+        console.print(f"\nBlockers evaluated as of {shown(view['as_of'])}, nothing stored "
+                      f"(`partnerflow review --as-of {shown(view['as_of'])}` records a review).")
+    elif view["last_review"] is None:
         console.print("\nNot reviewed yet: run `partnerflow review`.")
 
 

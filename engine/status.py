@@ -1,7 +1,8 @@
 """Read-only views: the portfolio, one partnership's gate, its history. No Prefect needed."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -14,17 +15,30 @@ from models import AuditEvent, Decision, GateReview, Partnership, PartnershipPar
 P, R = Partnership.__table__.c, GateReview.__table__.c
 
 
-def portfolio(session: Session) -> dict:
-    """Counts by phase and state, the partnerships waiting for a gatekeeper, the top blockers."""
+class _Outcome(NamedTuple):
+    """A partnership's latest gate outcome: stored by a review, or evaluated on a chosen date."""
+
+    key: str
+    name: str
+    phase: str
+    state: str
+    gate: str
+    passed: bool
+    blockers: list[str]
+    checked_at: datetime | None
+
+
+def portfolio(session: Session, *, policy: Policy | None = None, as_of: date | None = None) -> dict:
+    """Counts by phase and state, the partnerships waiting for a gatekeeper, the top blockers.
+
+    By default the blockers are those of the latest stored reviews; with `as_of` (and the policy)
+    every live partnership is evaluated on that date instead, writing nothing."""
     counts = session.execute(select(P.phase, P.state, func.count()).group_by(P.phase, P.state)).all()
-    latest = select(func.max(R.id)).group_by(R.partnership_id, R.gate)
-    reviews = session.execute(
-        select(P.key, P.name, P.phase, P.state, R.gate, R.passed, R.blockers, R.checked_at)
-        .join(GateReview, R.partnership_id == P.id)
-        .where(R.id.in_(latest), R.phase == P.phase, P.state != "terminated")).all()
+    reviews = _stored_outcomes(session) if as_of is None or policy is None else _outcomes_on(session, policy, as_of)
     blockers = Counter(blocker for row in reviews for blocker in row.blockers)
     blocked = sorted((row.key, row.name, row.phase, row.blockers) for row in reviews if not row.passed)
     return {
+        "as_of": as_of.isoformat() if as_of is not None and policy is not None else None,
         "by_phase": {phase: sum(n for p, s, n in counts if p == phase and s != "terminated")
                      for phase in ("alignment", "execution", "shared_vision")},
         "by_state": {state: sum(n for _, s, n in counts if s == state)
@@ -33,8 +47,31 @@ def portfolio(session: Session) -> dict:
                         key=lambda r: r["key"]),
         "blocked": [{"key": k, "name": n, "phase": ph, "blockers": b} for k, n, ph, b in blocked],
         "top_blockers": blockers.most_common(),
-        "last_review": max((row.checked_at for row in reviews), default=None),
+        "last_review": max((row.checked_at for row in reviews if row.checked_at), default=None),
     }
+
+
+def _stored_outcomes(session: Session) -> list[_Outcome]:
+    latest = select(func.max(R.id)).group_by(R.partnership_id, R.gate)
+    rows = session.execute(
+        select(P.key, P.name, P.phase, P.state, R.gate, R.passed, R.blockers, R.checked_at)
+        .join(GateReview, R.partnership_id == P.id)
+        .where(R.id.in_(latest), R.phase == P.phase, P.state != "terminated"))
+    return [_Outcome._make(row) for row in rows]
+
+
+def _outcomes_on(session: Session, policy: Policy, as_of: date, batch_size: int = 2000) -> list[_Outcome]:
+    from engine.review import plan_batches
+
+    connection = session.connection()
+    outcomes = []
+    for batch in plan_batches(connection, batch_size):
+        for snapshot in load_snapshots(connection, batch):
+            evaluation = evaluate(policy, snapshot, as_of)
+            if evaluation is not None:
+                outcomes.append(_Outcome(snapshot.key, snapshot.name, snapshot.phase, snapshot.state, evaluation.gate,
+                                         evaluation.passed, [r.id for r in evaluation.blockers], None))
+    return outcomes
 
 
 def partnership_status(session: Session, policy: Policy, key: str, as_of: date | None = None) -> dict:

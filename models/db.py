@@ -79,7 +79,12 @@ def head_revision() -> str:
 
 
 def require_current(engine: Engine) -> None:
-    """Raise DatabaseNotReady unless the database answers and its schema is at head."""
+    """Raise DatabaseNotReady unless the database answers and its schema is at head.
+
+    A SQLite file that does not exist is not created by asking (connecting would leave an empty one)."""
+    missing = _missing_sqlite_file(engine)
+    if missing is not None:
+        raise DatabaseNotReady(f"there is no database at {missing}: run `partnerflow init`")
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
@@ -92,3 +97,12 @@ def require_current(engine: Engine) -> None:
         raise DatabaseNotReady(
             f"the database schema is at {current}, the code expects {head_revision()}: run `partnerflow init`"
         )
+
+
+def _missing_sqlite_file(engine: Engine) -> str | None:
+    """The path of a SQLite database file that does not exist yet, or None."""
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return None if Path(database).exists() else database

@@ -30,6 +30,21 @@ def test_status_of_the_portfolio(reviewed):
     assert "empty" in out and "business-case-approved" in out
 
 
+def test_status_of_the_portfolio_as_of_a_date_evaluates_that_date_and_writes_nothing(reviewed):
+    """Once the agreement has expired (2027-12-31), the ready partnership is blocked by it on that date."""
+    before = table_counts(reviewed)
+    code, out, _ = run("status", "--json", "--as-of", "2028-02-01")
+    later = json.loads(out)
+    assert code == 0 and later["as_of"] == "2028-02-01"
+    assert {b["key"]: b["blockers"] for b in later["blocked"]}["acme-supply"] == ["agreement-in-force"]
+    _, out, _ = run("status", "--json")
+    stored = json.loads(out)
+    assert stored["as_of"] is None and "acme-supply" not in {b["key"] for b in stored["blocked"]}
+    _, out, _ = run("status", "--as-of", "2028-02-01")
+    assert "Blockers evaluated as of 2028-02-01, nothing stored" in out
+    assert table_counts(reviewed) == before
+
+
 def test_status_json_of_a_partnership_explains_every_criterion(reviewed):
     code, out, _ = run("status", "empty", "--json", "--as-of", AS_OF)
     view = json.loads(out)
@@ -90,11 +105,23 @@ def test_an_uninitialized_database_says_to_run_init(tmp_path, monkeypatch):
     from engine.settings import get_settings
 
     get_settings.cache_clear()
-    code, _, err = run("status")
-    assert code == 1 and "is not initialized: run `partnerflow init`" in err
+    for command in (("status",), ("history", "x"), ("tasks",), ("review",)):
+        code, _, err = run(*command)
+        assert code == 1 and f"there is no database at {tmp_path / 'new.db'}: run `partnerflow init`" in err
+    assert list(tmp_path.iterdir()) == []  # asking left no empty database behind
     assert run("init")[0] == 0 and run("init")[0] == 0  # idempotent
     code, out, _ = run("status")
     assert code == 0 and "Not reviewed yet" in out
+
+
+def test_an_empty_database_file_says_it_is_not_initialized(tmp_path, monkeypatch):
+    (tmp_path / "empty.db").touch()
+    monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    from engine.settings import get_settings
+
+    get_settings.cache_clear()
+    code, _, err = run("status")
+    assert code == 1 and "is not initialized: run `partnerflow init`" in err
     get_settings.cache_clear()
 
 
