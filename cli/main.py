@@ -20,6 +20,7 @@ from engine import (
     get_settings,
     import_files,
     init_database,
+    partnership_history,
     policy_in_force,
     read_policy,
     ready_engine,
@@ -130,16 +131,20 @@ def decide(key: str,
                                  as_of=parse_date(as_of))
     render.console.print(f"{shown(outcome.key)}: {shown(outcome.verdict)} — {shown(outcome.effect)}. "
                          f"Now {shown(outcome.phase)}, {shown(outcome.state.replace('_', ' '))}.")
+    if outcome.condition_task:
+        render.console.print(f"Condition to meet: {shown(outcome.condition_task)} "
+                             "(its owner closes it when met: `partnerflow task done ID --by EMAIL --note …`).")
 
 
 @app.command()
 @reported
 def history(key: str, json: Json = False) -> None:
-    """Every phase change, decision and import of a partnership, oldest first."""
+    """Every phase change, decision and task of a partnership, oldest first; each decision with what
+    it was made on (policy version, every criterion's result, evidence digest)."""
     from models import session_scope
 
     with session_scope(ready_engine()) as session:
-        events = views.history(session, key)
+        events = partnership_history(session, key)
     render.print_json(events) if json else render.history(events)
 
 

@@ -89,7 +89,9 @@ def partnership(view: dict) -> None:
     response = view["response_time"]
     console.print(f"\nResponse time (trust & credibility): {shown(response['explanation'])}")
     for item in view["open_conditions"]:
-        console.print(f"Open condition: {shown(item['condition'])} (since {shown(item['decided_at'][:10])})")
+        owner = shown(item["owner"]) if item["owner"] else "[yellow]unassigned: for the program office[/yellow]"
+        console.print(f"Open condition: {shown(item['condition'])} (since {shown(item['decided_at'][:10])}) — "
+                      f"task #{item['task']} for {owner}, due {shown(item['due_on'])}")
 
 
 def criteria_table(criteria: list[dict], *, monitor: bool = False) -> None:
@@ -111,6 +113,17 @@ def history(events: list[dict]) -> None:
         details = ", ".join(f"{k}={v}" for k, v in event["data"].items() if v not in (None, "", [], {}))
         console.print(f"{shown(event['at'][:19].replace('T', ' '))}  {shown(event['kind']):<22} "
                       f"{shown(event['actor']):<28} {shown(details)}")
+        if "decision" in event:
+            decision_basis(event["decision"])
+
+
+def decision_basis(decision: dict) -> None:
+    """What a decision was made on, beneath its event: the policy version, the evidence digest, every criterion."""
+    console.print(f"{'':21}made on policy {shown(decision['policy_version'])}, gate {shown(decision['gate'])} "
+                  f"(cycle {decision['cycle']}), evidence digest {shown(decision['evidence_digest'])}")
+    for r in decision["results"]:
+        mark = "[green]✔[/green]" if r["passed"] else "[red]✘[/red]" if r["level"] == "must" else "[yellow]–[/yellow]"
+        console.print(f"{'':23}{mark} {shown(r['level']):<6} {shown(r['id'])}  [dim]{shown(r['explanation'])}[/dim]")
 
 
 def tasks(found: list[dict]) -> None:

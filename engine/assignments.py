@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from engine import audit, clock, links, outbox
+from engine.links import LinkRefused
 from engine.lookup import NotFound, person_by_email
 from engine.notices import context_of
 from models import Partnership, Person, Task
@@ -24,9 +25,11 @@ def _task(session: Session, task_id: int) -> tuple[Task, Partnership]:
     return task, session.get(Partnership, task.partnership_id)
 
 
-def _may_act(person: Person, task: Task, partnership: Partnership) -> bool:
-    return (person.id in (task.assignee_id, task.delegated_from_id, partnership.owner_id)
-            or "program_manager" in person.roles)
+def _may_act(person: Person | None, task: Task, partnership: Partnership) -> bool:
+    """Who may act on a task, by hand or by signed link: its assignee (or whom they stand in for),
+    the partnership owner, a program manager. Asked at the moment of acting, never at signing."""
+    return person is not None and (person.id in (task.assignee_id, task.delegated_from_id, partnership.owner_id)
+                                   or "program_manager" in person.roles)
 
 
 def complete(session: Session, task_id: int, *, by: str, note: str, now: datetime | None = None) -> Task:
@@ -41,11 +44,15 @@ def complete(session: Session, task_id: int, *, by: str, note: str, now: datetim
 
 
 def complete_by_link(session: Session, token: str, *, secret: str, note: str, now: datetime | None = None) -> Task:
-    """Complete the task a signed action link names, as the person it was issued to; once."""
+    """Complete the task a signed action link names, as the person it was issued to; once, and only
+    while that person may still act on it (a link of a former assignee is refused)."""
     now = now or clock.now()
     link = links.verify(secret, token, now=now)
-    task, _ = _task(session, link.task_id)
+    task, partnership = _task(session, link.task_id)
     person = session.get(Person, link.person_id)
+    if not _may_act(person, task, partnership):
+        raise LinkRefused(f"this link no longer acts on task {task.id}: the person it was issued to may not act "
+                          "on the task any more (it moved to someone else)")
     links.consume(session, link, now=now)
     return _close(session, task, person, note, now)
 

@@ -1,22 +1,26 @@
 """Gatekeepers' decisions: go, hold, recycle, kill — validated before anything is written.
 
-Deny by default: only a gatekeeper decides, never on a partnership they own, never on a
-terminated one, never `go` while a must-meet criterion fails, never the same vote twice.
-A gate may need several distinct gatekeepers (four eyes) and one from each party; the
-partnership advances when the last required vote is in. Each decision keeps a frozen
-record of what it was based on: policy version, every criterion's result, evidence digest.
+Deny by default: only a gatekeeper of one of the partnership's parties decides at its gate
+(or a delegate casting for one), the program office may only hold or kill (engine/gatekeepers.py);
+never on a partnership they own, never on a terminated one, never `go` while a must-meet
+criterion fails, never the same vote twice. A gate may need several distinct gatekeepers
+(four eyes) and one from each party; the partnership advances when the last required vote is
+in. Each decision keeps a frozen record of what it was based on: policy version, every
+criterion's result, evidence digest. A conditional go opens a task for the owner (engine/conditions.py).
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from engine import audit, clock, transitions
+from engine.conditions import open_condition
+from engine.gatekeepers import gatekeepers_by_partnership, may_stop
 from engine.lookup import partnership_by_key, person_by_email
 from engine.transitions import Transition
-from gates import GateEvaluation, Policy, evaluate, next_phase, previous_phase
+from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
 from gates.policy import Gate
 from models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
 
@@ -34,6 +38,7 @@ class DecisionOutcome:
     effect: str
     phase: str
     state: str
+    condition_task: str | None = None  # a conditional go's task: "task #7 for olivia@…, due 2026-12-11"
 
 
 def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str, reason: str,
@@ -49,7 +54,8 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
         raise DecisionRefused(f"unknown decision {verdict!r}: choose one of {', '.join(VERDICTS)}")
     partnership = partnership_by_key(session, key)
     caster = person_by_email(session, by)
-    person = _voter(session, caster, as_of)
+    parties = _parties(session, partnership)
+    person = _decider(session, partnership, parties, caster, verdict, as_of)
     if person.id != caster.id and caster.id == partnership.owner_id:
         raise DecisionRefused(f"{caster.email} owns {partnership.key}: another gatekeeper must decide")
     _check_allowed(partnership, person, verdict, reason, condition)
@@ -57,41 +63,74 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
     evaluation = evaluate(policy, snapshot, as_of)
     if verdict == "go":
-        effect, change = _go(session, partnership, person, gate, evaluation)
+        effect, change = _go(session, partnership, parties, person, gate, evaluation)
     else:
         effect, change = _other(partnership, verdict)
     record = Decision(
         partnership_id=partnership.id, gate=gate.id if gate else "(final phase)", cycle=partnership.cycle,
         verdict=verdict, by_id=person.id, cast_by_id=caster.id if caster.id != person.id else None,
-        reason=reason.strip(), condition=condition, decided_at=now,
+        reason=reason.strip(), condition=condition.strip() if condition else None, decided_at=now,
         phase=partnership.phase, policy_version=policy.version,
         results=[r._asdict() for r in evaluation.results] if evaluation else [],
-        evidence_digest=hashlib.sha256(repr(snapshot).encode()).hexdigest(), effect=effect)
+        evidence_digest=evidence_digest(snapshot), effect=effect)
     session.add(record)
+    session.flush()
     audit.record(session, f"decision.{verdict}", actor=caster.email, at=now, partnership_id=partnership.id,
-                 reason=record.reason, condition=condition, effect=effect, gate=record.gate,
-                 on_behalf_of=person.email if caster.id != person.id else None)
+                 decision=record.id, reason=record.reason, condition=record.condition, effect=effect,
+                 gate=record.gate, on_behalf_of=person.email if caster.id != person.id else None)
+    task = None if record.condition is None else open_condition(
+        session, partnership, gate=record.gate, condition=record.condition, by=person, due_days=policy.task_due_days,
+        actor=caster.email, now=now, as_of=as_of)
     if change is not None:
         transitions.apply_one(session, change, actor=person.email, now=now, on=as_of)
     session.flush()
     session.refresh(partnership)
-    return DecisionOutcome(partnership.key, verdict, effect, partnership.phase, partnership.state)
+    return DecisionOutcome(partnership.key, verdict, effect, partnership.phase, partnership.state,
+                           None if task is None else _described(session, task))
 
 
-def _voter(session: Session, caster: Person, as_of: date) -> Person:
-    """Who the vote counts for: the caster, or the gatekeeper they stand in for while out of office."""
-    if "gatekeeper" in caster.roles:
+def _described(session: Session, task) -> str:
+    assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
+    return (f"task #{task.id} for {assignee.email if assignee else 'the program office'}, "
+            f"due {task.due_on.isoformat()}")
+
+
+HEAD_FIELDS = {"id", "key", "name", "phase", "state", "version", "cycle", "owner_id", "sponsor_id"}
+
+
+def evidence_digest(snapshot: PartnershipSnapshot) -> str:
+    """A fingerprint of the evidence a decision was made on: equal evidence, equal digest.
+
+    The partnership's own fields (its phase, state and version, which every vote bumps) are left out."""
+    evidence = [(f.name, getattr(snapshot, f.name)) for f in fields(snapshot) if f.name not in HEAD_FIELDS]
+    return hashlib.sha256(repr(evidence).encode()).hexdigest()
+
+
+def _decider(session: Session, partnership: Partnership, parties: list[Party], caster: Person, verdict: str,
+             as_of: date) -> Person:
+    """Whose decision it is: the caster's own when they are a gatekeeper of one of the partnership's
+    parties (or, for hold and kill, a program manager); else that of a gatekeeper of its parties
+    they stand in for while out of office on `as_of`. Anyone else is refused."""
+    deciders = set(gatekeepers_by_partnership(session, [partnership.id])[partnership.id])
+    if caster.id in deciders or may_stop(caster.roles, verdict):
         return caster
     standing_in = session.exec(
         select(Person).join(Delegation, Delegation.person_id == Person.id)
         .where(Delegation.delegate_id == caster.id, Delegation.starts_on <= as_of, Delegation.ends_on >= as_of)
         .order_by(Delegation.id)).all()
-    return next((p for p in standing_in if "gatekeeper" in p.roles), caster)
+    found = next((p for p in standing_in if p.id in deciders), None)
+    if found is not None:
+        return found
+    who = f"only gatekeepers of its parties ({', '.join(p.name for p in parties)}) decide at the gate of {partnership.key}"
+    if "program_manager" in caster.roles:
+        raise DecisionRefused(f"{caster.email} is a program manager: the program office may hold or kill a "
+                              f"partnership, never vote {verdict}; {who}")
+    if "gatekeeper" in caster.roles:
+        raise DecisionRefused(f"{caster.email} is not a gatekeeper of a party in {partnership.key}: {who}")
+    raise DecisionRefused(f"{caster.email} is not a gatekeeper: {who}")
 
 
 def _check_allowed(partnership: Partnership, person: Person, verdict: str, reason: str, condition: str | None):
-    if "gatekeeper" not in person.roles:
-        raise DecisionRefused(f"{person.email} is not a gatekeeper: only gatekeepers decide at a gate")
     if person.id == partnership.owner_id:
         raise DecisionRefused(f"{person.email} owns {partnership.key}: another gatekeeper must decide")
     if partnership.state == "terminated":
@@ -100,29 +139,53 @@ def _check_allowed(partnership: Partnership, person: Person, verdict: str, reaso
         raise DecisionRefused("a decision needs a reason (--reason)")
     if condition is not None and verdict != "go":
         raise DecisionRefused("only a go can carry a condition")
+    if condition is not None and not condition.strip():
+        raise DecisionRefused("a condition needs words: what must still happen (--condition)")
 
 
-def _go(session, partnership, person, gate: Gate | None, evaluation: GateEvaluation | None):
+def _go(session, partnership, parties: list[Party], person, gate: Gate | None, evaluation: GateEvaluation | None):
     if gate is None or evaluation is None:
         raise DecisionRefused(f"{partnership.key} is in the final phase ({partnership.phase}): there is no gate to pass")
     if not evaluation.passed:
         blockers = "; ".join(f"{r.id}: {r.explanation}" for r in evaluation.blockers)
         raise DecisionRefused(f"go refused: must-meet criteria of {gate.id} fail — {blockers}")
-    voters = _votes(session, partnership, gate) + [person]
-    if person.id in {v.id for v in voters[:-1]}:
+    party_ids = {party.id for party in parties}
+    earlier = [v for v in _votes(session, partnership, gate) if v.party_id in party_ids]
+    if person.id in {v.id for v in earlier}:
         raise DecisionRefused(f"{person.email} already voted go on {gate.id} for {partnership.key}")
+    voters = earlier + [person]
     needed = 1 if gate.approval == "auto" else gate.approvers.count
-    missing_parties = _parties_without_voter(session, partnership, voters) if gate.approvers.from_each_party else []
-    if len(voters) >= needed and not missing_parties:
+    covered = {v.party_id for v in voters}
+    missing = [party.name for party in parties if party.id not in covered] if gate.approvers.from_each_party else []
+    still = votes_still_needed(len(voters), needed, missing)
+    if still is None:
         advance = Transition(partnership.id, partnership.version, "phase.advanced", phase=next_phase(partnership.phase),
                              state="active", data={"gate": gate.id, "from": partnership.phase,
                                                    "approved_by": [v.email for v in voters]})
         return f"advanced to {next_phase(partnership.phase)}", advance
-    waiting = [f"{max(needed - len(voters), 0)} more gatekeeper(s)"] if len(voters) < needed else []
-    waiting += [f"a gatekeeper of {name}" for name in missing_parties]
     # a vote bumps the version too, so two votes cast at once cannot both miss being the last one
     vote = Transition(partnership.id, partnership.version, None)
-    return f"vote recorded ({len(voters)} of {needed}); waiting for {' and '.join(waiting)}", vote
+    return f"vote recorded: {still}", vote
+
+
+def votes_still_needed(cast: int, needed: int, missing_parties: list[str]) -> str | None:
+    """What a gate still needs after `cast` distinct go votes, or None when they suffice.
+
+    The fewest further votes: one from each party without a vote yet (`missing_parties`), and as
+    many more from any party as the count still lacks beyond those. "1 of 2 votes; still needs a
+    gatekeeper of Acme" — the total is what the gate now needs at the least, so two votes from one
+    side of a two-sided gate of two read "2 of 3 votes"."""
+    more = max(needed - cast, len(missing_parties))
+    if more <= 0:
+        return None
+    wanted = [f"a gatekeeper of {name}" for name in missing_parties]
+    anyone = more - len(missing_parties)
+    if anyone:
+        wanted.append(f"{anyone} more from any party" if missing_parties
+                      else f"{anyone} more gatekeeper{'s' if anyone > 1 else ''}")
+    listed = wanted[0] if len(wanted) == 1 else f"{', '.join(wanted[:-1])} and {wanted[-1]}"
+    total = cast + more
+    return f"{cast} of {total} vote{'s' if total > 1 else ''}; still needs {listed}"
 
 
 def _votes(session: Session, partnership: Partnership, gate: Gate) -> list[Person]:
@@ -138,11 +201,9 @@ def _votes(session: Session, partnership: Partnership, gate: Gate) -> list[Perso
     return votes
 
 
-def _parties_without_voter(session: Session, partnership: Partnership, voters: list[Person]) -> list[str]:
-    parties = session.exec(select(Party).join(PartnershipParty, PartnershipParty.party_id == Party.id)
-                           .where(PartnershipParty.partnership_id == partnership.id).order_by(Party.id)).all()
-    covered = {v.party_id for v in voters}
-    return [party.name for party in parties if party.id not in covered]
+def _parties(session: Session, partnership: Partnership) -> list[Party]:
+    return list(session.exec(select(Party).join(PartnershipParty, PartnershipParty.party_id == Party.id)
+                             .where(PartnershipParty.partnership_id == partnership.id).order_by(Party.id)).all())
 
 
 def _other(partnership: Partnership, verdict: str):

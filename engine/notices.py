@@ -5,12 +5,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from engine.gatekeepers import gatekeepers_by_partnership, program_office
 from engine.outbox import Outgoing
 from engine.tasks import Opened, active_delegations, practice_words
 from gates import PartnershipSnapshot
-from models import Partnership, PartnershipParty, Person
+from models import Partnership
 
-P, PP, PE = Partnership.__table__.c, PartnershipParty.__table__.c, Person.__table__.c
+P = Partnership.__table__.c
 
 
 def task_context(partnership: dict, task: dict) -> dict:
@@ -41,15 +42,17 @@ def tasks_opened(opened: list[Opened], snapshots: dict[int, PartnershipSnapshot]
 
 
 def transitions_applied(session: Session, changes: list, *, on: date) -> list[Outgoing]:
-    """Phase changes tell the owner and sponsor; a gate becoming ready tells its gatekeepers
-    (or whoever stands in for them `on` that date)."""
+    """Phase changes tell the owner and sponsor; a gate becoming ready tells the gatekeepers of the
+    partnership's parties (or whoever stands in for them `on` that date), the program office when
+    its parties have none."""
     relevant = [c for c in changes if c.phase is not None or c.state == "ready"]
     if not relevant:
         return []
     ids = [c.partnership_id for c in relevant]
     heads = {row.id: row for row in session.execute(
         select(P.id, P.key, P.name, P.phase, P.owner_id, P.sponsor_id).where(P.id.in_(ids)))}
-    gatekeepers = _gatekeepers_by_partnership(session, ids)
+    gatekeepers = gatekeepers_by_partnership(session, ids)
+    appointing = program_office(session) if any(not found for found in gatekeepers.values()) else []
     standing_in = active_delegations(session, on)  # out of office: the delegate is told
     outgoing = []
     for change in relevant:
@@ -63,21 +66,8 @@ def transitions_applied(session: Session, changes: list, *, on: date) -> list[Ou
                                          context, head.id))
         else:
             context = {"partnership": partnership, "gate": change.data.get("gate")}
-            for person in {standing_in.get(p, p) for p in gatekeepers.get(head.id, [])}:
+            # only the gatekeepers of its parties decide; with none, the program office must appoint one
+            deciders = gatekeepers[head.id] or appointing
+            for person in {standing_in.get(p, p) for p in deciders}:
                 outgoing.append(Outgoing("gate.ready", person, f"{head.id}:{change.version}", context, head.id))
     return outgoing
-
-
-def _gatekeepers_by_partnership(session: Session, ids: list[int]) -> dict[int, list[int]]:
-    """Gatekeepers belonging to the partnership's parties (every gatekeeper when none does)."""
-    rows = session.execute(select(PP.partnership_id, PE.id, PE.roles).join(Person, PE.party_id == PP.party_id)
-                           .where(PP.partnership_id.in_(ids)).order_by(PE.id))
-    found: dict[int, list[int]] = {pid: [] for pid in ids}
-    for pid, person_id, roles in rows:
-        if "gatekeeper" in roles:
-            found[pid].append(person_id)
-    if any(not people for people in found.values()):
-        everyone = [pid for pid, roles in session.execute(select(PE.id, PE.roles)) if "gatekeeper" in roles]
-        for pid, people in found.items():
-            found[pid] = people or everyone
-    return found

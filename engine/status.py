@@ -1,4 +1,4 @@
-"""Read-only views: the portfolio, one partnership's gate, its history. No Prefect needed."""
+"""Read-only views: the portfolio, one partnership's gate (its history: engine/history.py). No Prefect needed."""
 
 from collections import Counter
 from datetime import date, datetime
@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from engine import clock
+from engine.conditions import open_conditions
 from engine.lookup import partnership_by_key
 from gates import CHECKS, PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
-from models import AuditEvent, Decision, GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
+from models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 
@@ -87,8 +88,6 @@ def partnership_status(session: Session, policy: Policy, key: str, as_of: date |
                               .where(PartnershipParty.partnership_id == partnership.id)).scalars().all()
     last = session.execute(select(GateReview).where(GateReview.partnership_id == partnership.id)
                            .order_by(GateReview.id.desc()).limit(1)).scalars().first()
-    conditions = session.execute(select(Decision.condition, Decision.decided_at).where(
-        Decision.partnership_id == partnership.id, Decision.condition.is_not(None))).all()
     return {
         "key": partnership.key, "name": partnership.name, "kind": partnership.kind,
         "phase": partnership.phase, "state": partnership.state, "version": partnership.version,
@@ -101,7 +100,7 @@ def partnership_status(session: Session, policy: Policy, key: str, as_of: date |
         },
         "monitors": [_criterion(r) for r in evaluate_monitors(policy, snapshot, as_of)],
         "response_time": _response_time(policy, snapshot, as_of),
-        "open_conditions": [{"condition": c, "decided_at": at.isoformat()} for c, at in conditions],
+        "open_conditions": open_conditions(session, partnership.id),  # conditional go's open tasks
         "last_review": None if last is None else {
             "gate": last.gate, "passed": last.passed, "as_of": last.as_of.isoformat(),
             "created_at": last.created_at.isoformat(), "checked_at": last.checked_at.isoformat()},
@@ -119,11 +118,3 @@ def _response_time(policy: Policy, snapshot, as_of: date) -> dict:
 def _criterion(result) -> dict:
     practice = PRACTICE_BY_KEY[result.practice]
     return {**result._asdict(), "practice_name": practice.name}
-
-
-def history(session: Session, key: str) -> list[dict]:
-    """Every audit event of the partnership, oldest first."""
-    partnership = partnership_by_key(session, key)
-    events = session.execute(select(AuditEvent).where(AuditEvent.partnership_id == partnership.id)
-                             .order_by(AuditEvent.id)).scalars().all()
-    return [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "data": e.data} for e in events]

@@ -17,6 +17,7 @@ from models import Delegation, Task
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
+REVIEWED_KINDS = ("gate", "monitor")  # the tasks a review opens and closes; "condition" tasks are not its
 
 
 class Wanted(NamedTuple):
@@ -135,11 +136,13 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
 
 
 def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot]) -> dict[str, object]:
-    """Open tasks, and any task of the current gate cycle or of a monitor, by idempotency key."""
+    """Open tasks, and any task of the current gate cycle or of a monitor, by idempotency key.
+
+    Only the review's own tasks (gate and monitor): a condition task is a gatekeeper's, closed by its owner."""
     ids = sorted(snapshots)
     where = T.partnership_id.in_(ids) if len(ids) <= 50 else T.partnership_id.between(ids[0], ids[-1])
     rows = session.execute(select(T.id, T.partnership_id, T.criterion, T.idempotency_key, T.status, T.explanation,
-                                  T.cycle).where(where))
+                                  T.cycle).where(where, T.kind.in_(REVIEWED_KINDS)))
     return {row.idempotency_key: row for row in rows if row.partnership_id in snapshots
             and (row.status == "open" or row.cycle in (MONITOR_CYCLE, snapshots[row.partnership_id].cycle))}
 
@@ -171,12 +174,13 @@ def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, now: da
 
 def cancel_for(session: Session, partnership_ids: list[int], *, now: datetime, reason: str,
                gate_only: bool = True) -> int:
-    """Cancel the open tasks of partnerships that moved on (a new phase) or ended (terminated)."""
+    """Cancel the open tasks of partnerships that moved on (a new phase: gate tasks only; monitors and
+    conditions outlive a phase) or ended (terminated: every task)."""
     if not partnership_ids:
         return 0
     where = and_(T.partnership_id.in_(partnership_ids), T.status == "open")
     if gate_only:
-        where = and_(where, T.kind != "monitor")
+        where = and_(where, T.kind == "gate")
     cancelled = session.execute(update(Task).where(where).values(
         status="cancelled", closed_at=now, closed_by="engine", note=reason).returning(T.id, T.partnership_id)
         .execution_options(synchronize_session=False)).all()

@@ -47,7 +47,7 @@ class Decision(SQLModel, table=True):
     policy_version: str
     results: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     evidence_digest: str = Field(max_length=64)
-    effect: str  # what it did: "advanced", "vote recorded (1 of 2)", "held", ...
+    effect: str  # what it did: "advanced to execution", "vote recorded: 1 of 2 votes; still needs …", "put on hold"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -89,10 +89,37 @@ def test_a_decision_on_a_terminated_partnership_is_refused(reviewed):
 def test_decide_and_history(reviewed):
     code, out, _ = run("decide", "acme-supply", "go", "--by", "gina@northwind.example", "--reason", "Solid case",
                        "--as-of", AS_OF)
-    assert code == 0 and "vote recorded (1 of 2)" in out
+    assert code == 0 and "vote recorded: 1 of 2 votes" in out
     code, out, _ = run("history", "acme-supply", "--json")
     kinds = [event["kind"] for event in json.loads(out)]
     assert code == 0 and kinds == ["state.ready", "decision.go"]
+
+
+def test_history_shows_what_a_decision_was_made_on_and_people_not_ids(reviewed):
+    from engine import read_policy
+    from models import Decision, Task, session_scope
+
+    code, out, _ = run("decide", "acme-supply", "go", "--by", "gina@northwind.example", "--reason", "Solid [b]case",
+                       "--condition", "Sign the [/] annex", "--as-of", AS_OF)
+    assert code == 0, out
+    decided = out
+    with session_scope(reviewed) as session:
+        digest, version = session.query(Decision.evidence_digest, Decision.policy_version).one()
+        task_id = session.query(Task.id).filter_by(kind="condition").scalar()
+    assert f"Condition to meet: task #{task_id} for olivia@northwind.example, due 2026-12-11" in decided
+    code, out, _ = run("history", "acme-supply")
+    assert code == 0
+    assert f"made on policy {version}, gate alignment-to-execution (cycle 1), evidence digest {digest}" in out
+    assert "✔ must   business-case-approved" in out and "reason=Solid [b]case" in out
+    assert f"task={task_id}, criterion=condition, assignee=olivia@northwind.example" in out
+    code, out, _ = run("history", "acme-supply", "--json")
+    vote = next(e for e in json.loads(out) if e["kind"] == "decision.go")
+    assert (vote["decision"]["policy_version"], vote["decision"]["evidence_digest"]) == (version, digest)
+    assert len(vote["decision"]["results"]) == len(read_policy(DEFAULT_POLICY).gates[0].criteria)
+    assert vote["decision"]["by"] == "gina@northwind.example"
+    code, out, _ = run("status", "acme-supply", "--as-of", AS_OF)
+    assert code == 0 and (f"Open condition: Sign the [/] annex (since 2026-11-27) — task #{task_id} for "
+                          "olivia@northwind.example, due 2026-12-11") in out
 
 
 def test_a_bad_date_is_a_usage_error(reviewed):
@@ -142,7 +169,7 @@ def test_policy_check_names_every_problem(tmp_path):
     assert code == 1
     line = DEFAULT_POLICY.read_text().splitlines().index("        check: roles_assigned") + 1
     assert f"{bad}:{line}: gates[0].criteria[3].check: unknown check 'nope'" in err
-    assert "1 problem(s) found; nothing was written" in err
+    assert f"1 problem(s) found; {bad} is not a valid policy" in err and "nothing was written" not in err
     code, out, _ = run("policy", "check", DEFAULT_POLICY)
     assert code == 0 and "is valid (2 gates, 20 criteria, 4 monitors)" in out
 

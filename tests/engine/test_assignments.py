@@ -107,6 +107,21 @@ def test_reassign_moves_an_open_task(engine, world):
         assert [t["id"] for t in assignments.listing(session, owner="gus@northwind.example")] == [task.id]
 
 
+def test_a_former_assignees_link_no_longer_acts_after_a_reassign(engine, world):
+    """The link is checked by the same rule as acting by id, at the moment it is used."""
+    task = open_task(engine, "knowledge-exchange-started")  # the sponsor's (Sam) task
+    old_link = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    with session_scope(engine) as session:
+        assignments.reassign(session, task.id, to="gus@northwind.example", by="pmo@northwind.example")
+    with pytest.raises(TaskRefused, match="sam@northwind.example may not complete task"):
+        complete(engine, task.id, "sam@northwind.example")
+    with pytest.raises(LinkRefused, match=f"this link no longer acts on task {task.id}"):
+        complete_by_link(engine, old_link, TOLD + timedelta(days=1))
+    assert open_task(engine, "knowledge-exchange-started").status == "open"
+    new_link = links.sign(SECRET, task.id, world.our_gatekeepers[1].id, now=TOLD + timedelta(days=1))
+    assert complete_by_link(engine, new_link, TOLD + timedelta(days=2)).closed_by == "gus@northwind.example"
+
+
 def test_overdue_listing_uses_the_date_given(engine, world):
     with session_scope(engine) as session:
         assert assignments.listing(session, overdue=True, as_of=AS_OF) == []

@@ -152,6 +152,27 @@ def test_gatekeepers_are_told_when_a_gate_is_ready_and_owners_when_the_phase_cha
     assert changed == {w.owner.id, w.sponsor.id}
 
 
+def test_a_ready_gate_is_never_announced_to_gatekeepers_outside_its_parties(engine):
+    """Only gatekeepers of its parties decide; with none among them, the program office is told (to appoint one)."""
+    from models import Party, Person
+
+    w = build(engine)
+    with session_scope(engine) as session:
+        cobalt = Party(key="cobalt", name="Cobalt")
+        session.add(cobalt)
+        session.flush()
+        session.add_all([Person(email="frank@cobalt.example", name="Frank", party_id=cobalt.id, roles=["gatekeeper"]),
+                         Person(email="pmo@northwind.example", name="PMO", party_id=w.us.id,
+                                roles=["program_manager"])])
+        for person in [*w.our_gatekeepers, w.their_gatekeeper]:
+            session.get(Person, person.id).roles = []
+    review(engine)
+    with session_scope(engine) as session:
+        told = {session.get(Person, n.person_id).email
+                for n in session.query(Notification).filter_by(event="gate.ready")}
+    assert told == {"pmo@northwind.example"}
+
+
 def test_an_out_of_office_owner_has_new_tasks_go_to_the_delegate(engine):
     w = build(engine, evidence=None)
     with session_scope(engine) as session:

@@ -60,6 +60,30 @@ def test_the_audit_log_refuses_updates_and_deletes(empty_database):
                 connection.execute(text(statement))
 
 
+REWRITES = {
+    "sqlite": ["REPLACE INTO audit_event (id, at, actor, kind, data) VALUES (1, CURRENT_TIMESTAMP, 'x', 'note', '{}')",
+               ("INSERT OR REPLACE INTO audit_event (id, at, actor, kind, data) "
+                "VALUES (1, CURRENT_TIMESTAMP, 'x', 'note', '{}')")],
+    "postgresql": ["TRUNCATE audit_event", "TRUNCATE partnership CASCADE"],
+}
+
+
+def test_the_audit_log_cannot_be_rewritten_by_replace_or_truncate(empty_database):
+    """REPLACE deletes without firing SQLite's delete trigger; TRUNCATE passes PostgreSQL's row triggers."""
+    upgrade(empty_database)
+    with empty_database.begin() as connection:
+        connection.execute(text("INSERT INTO audit_event (at, actor, kind, data) "
+                                "VALUES (CURRENT_TIMESTAMP, 'test', 'note', '{}')"))
+    for statement in REWRITES[empty_database.dialect.name]:
+        with pytest.raises(DBAPIError, match="audit_event is append-only"), empty_database.begin() as connection:
+            connection.execute(text(statement))
+    with empty_database.begin() as connection:
+        connection.execute(text("INSERT INTO audit_event (at, actor, kind, data) "
+                                "VALUES (CURRENT_TIMESTAMP, 'test', 'later', '{}')"))  # appending still works
+        assert connection.execute(text("SELECT id, actor, kind FROM audit_event ORDER BY id")).all() == [
+            (1, "test", "note"), (2, "test", "later")]
+
+
 def test_a_database_that_does_not_answer_says_so():
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(DatabaseNotReady, match="does not answer"):

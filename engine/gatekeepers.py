@@ -1,0 +1,39 @@
+"""Who may decide at a partnership's gate: the gatekeepers of its parties.
+
+One rule for every path that asks (a decision, the gate-ready notice): a person decides at a
+partnership's gate when they hold the `gatekeeper` role and belong to one of its parties. The
+program office (the `program_manager` role) may put any partnership on hold or kill it, and
+never votes go or recycle. A delegate casts for a gatekeeper they stand in for (engine/decisions.py).
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models import PartnershipParty, Person
+
+PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
+PP, PE = PartnershipParty.__table__.c, Person.__table__.c
+
+
+def gatekeepers_by_partnership(session: Session, partnership_ids: list[int]) -> dict[int, list[int]]:
+    """partnership id -> the ids of the gatekeepers of its parties (empty when its parties have none)."""
+    rows = session.execute(select(PP.partnership_id, PE.id, PE.roles).join(Person, PE.party_id == PP.party_id)
+                           .where(PP.partnership_id.in_(partnership_ids)).order_by(PE.id))
+    found: dict[int, list[int]] = {pid: [] for pid in partnership_ids}
+    for pid, person_id, roles in rows:
+        if "gatekeeper" in roles:
+            found[pid].append(person_id)
+    return found
+
+
+def may_stop(roles: Iterable[str], verdict: str) -> bool:
+    """The program office may hold or kill any partnership of the portfolio."""
+    return verdict in PROGRAM_OFFICE_VERDICTS and "program_manager" in roles
+
+
+def program_office(session: Session) -> list[int]:
+    """The ids of the people with the program_manager role."""
+    return [pid for pid, roles in session.execute(select(PE.id, PE.roles).order_by(PE.id))
+            if "program_manager" in roles]
