@@ -12,7 +12,7 @@ server that accepts every email, both on one event loop; GET /count says what it
 Rows, in one run: for webhooks to a receiver answering at once and to one answering in 20 ms,
 a naive baseline (one synchronous `httpx.post` per notification, without a client, so a new
 client and TCP connection each time) and `deliver_all` at several concurrencies, called as
-`engine.dispatch.deliver` calls it (per batch, `asyncio.run` and one pooled AsyncClient with
+`engine.dispatch.deliver` calls it (per batch, `asyncio.run` and one pooled CheckedClient with
 max_connections = concurrency); for email, a new SMTP connection per email against
 `deliver_all` (one connection per batch). Every mode signs or composes what it sends the same
 way and checks that the receiver counted every delivery. Output: a markdown table on stdout
@@ -211,15 +211,15 @@ def pooled(receiver: Receiver, count: int, target_of, batch: int, concurrency: i
     """deliver_all per batch, as engine.dispatch.deliver does: asyncio.run and a new pooled client."""
     import httpx
 
-    from notify.channels import deliver_all
+    from notify.channels import CheckedClient, deliver_all
 
     smtp = smtp_settings(receiver)
     items = [(message, target_of(number)) for number, message in enumerate(messages(count))]
 
     async def run(chunk):
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=limits, follow_redirects=False) as http:
-            return await deliver_all(chunk, http=http, smtp=smtp, concurrency=concurrency, allow_hosts=LOCAL)
+        async with CheckedClient(allow_hosts=LOCAL, timeout=httpx.Timeout(10.0), limits=limits) as http:
+            return await deliver_all(chunk, http=http, smtp=smtp, concurrency=concurrency)
 
     for start in range(0, count, batch):
         failures = [d.error for d in asyncio.run(run(items[start:start + batch])) if not d.ok]
@@ -331,7 +331,7 @@ it counted every delivery. Webhooks are signed (Standard Webhooks) and emails co
   (loading the CA bundle, about 20 ms here), opens a TCP connection, sends, closes. For email,
   a new SMTP connection per email (connect, EHLO, MAIL, RCPT, DATA, QUIT).
 - *deliver_all*: `notify.channels.deliver_all` called as `engine.dispatch.deliver` calls it:
-  per batch of {args.batch}, `asyncio.run` and one pooled `httpx.AsyncClient` (HTTP/1.1 keep-alive,
+  per batch of {args.batch}, `asyncio.run` and one pooled `CheckedClient` (HTTP/1.1 keep-alive,
   `max_connections` = concurrency). Email goes over one SMTP connection per batch (smtplib in
   a worker thread), one message after another.
 - Smaller counts for the slow modes (the deliveries column); per-second figures compare.

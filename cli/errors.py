@@ -1,11 +1,15 @@
-"""Turning the engine's refusals into one clear line on stderr and a non-zero exit."""
+"""Turning the engine's refusals into one clear line on stderr and a non-zero exit.
+
+Settings that cannot be used exit 2 with one line per problem, naming the variable and never
+showing its value (a traceback would show them all, passwords included).
+"""
 
 import functools
 import sys
 
 import typer
 
-from engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, TaskRefused
+from engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, SettingsError, TaskRefused
 from gates import InvalidDocument
 from models import DatabaseNotReady
 
@@ -13,7 +17,7 @@ EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, 
 
 
 def reported(command):
-    """Run `command`; expected failures print `error: ...` and exit 1, documents every error."""
+    """Run `command`; expected failures print `error: ...` and exit 1, documents every error, settings 2."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -24,6 +28,10 @@ def reported(command):
                 print(error, file=sys.stderr)
             print(f"error: {len(exc.errors)} problem(s) found; nothing was written", file=sys.stderr)
             raise typer.Exit(1) from None
+        except SettingsError as exc:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            raise typer.Exit(2) from None
         except EXPECTED as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(1) from None

@@ -1,5 +1,6 @@
 """Commands for the work that reviews hand out: tasks, channels, members, notifications."""
 
+import sys
 from typing import Annotated
 
 import typer
@@ -134,7 +135,8 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
         render.console.print(f"Channel #{added.id}: {shown(kind)} for {shown(email)}"
                              + (" (daily digest)" if digest else ""))
         if kind == "webhook" and secret is None:
-            render.console.print(f"Signing secret (shown once; give it to the receiver): {shown(added.secret)}")
+            render.console.print("Signing secret (shown once; give it to the receiver): "
+                                 f"{shown(channels.secret_of(added))}")
 
 
 @channel_app.command("list")
@@ -152,6 +154,26 @@ def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Js
             render.console.print(f"#{c['id']:<4} {shown(c['person']):<32} {shown(c['kind']):<8} "
                                  f"{shown(c['address'])}"
                                  + (" (digest)" if c["digest"] else ""))
+
+
+@channel_app.command("reseal")
+@reported
+def channel_reseal() -> None:
+    """Seal every channel URL and secret with the current secret key.
+
+    Seals values stored in plain text by an earlier version and values sealed with
+    PARTNERFLOW_PREVIOUS_SECRET_KEY (set it to the old key after changing the secret key).
+    """
+    from models import session_scope
+
+    with session_scope(ready_engine()) as session:
+        done = channels.reseal(session)
+    render.console.print(f"{done.channels} channel(s) sealed with the current secret key.")
+    if done.unreadable:
+        listed = ", ".join(f"#{number}" for number in done.unreadable)
+        print(f"error: {len(done.unreadable)} channel(s) sealed with another key: {listed}; set "
+              "PARTNERFLOW_PREVIOUS_SECRET_KEY to that key, or remove and add them again", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @channel_app.command("remove")

@@ -10,20 +10,23 @@ from engine.database import get_engine, init_database, ready_engine
 from engine.deadlines import SweepReport, sweep
 from engine.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide
 from engine.dispatch import DispatchReport, dispatch_all, dispatch_batch
+from engine.history import partnership_history
 from engine.intake import ImportSummary, import_documents, import_files
 from engine.links import LinkRefused
 from engine.lookup import NotFound, partnership_ids
 from engine.policies import policy_in_force, read_policy
 from engine.reports import review_summary
 from engine.review import ReviewReport, plan_batches, review_batch, review_portfolio
-from engine.settings import DEFAULT_POLICY, Settings, get_settings
+from engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
 from engine.transitions import Conflict
 from engine.whatif import what_if
 
 __all__ = [
     "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
     "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused", "LinkRefused",
-    "ReviewReport", "Settings", "clock", "decide", "get_engine", "get_settings", "import_documents", "import_files",
-    "init_database", "partnership_ids", "plan_batches", "policy_in_force", "progress", "read_policy", "ready_engine",
+    "ReviewReport", "Settings", "SettingsError", "clock", "decide", "get_engine", "get_settings", "import_documents",
+    "import_files",
+    "init_database", "partnership_history", "partnership_ids", "plan_batches", "policy_in_force", "progress",
+    "read_policy", "ready_engine",
     "review_batch", "review_portfolio", "review_summary", "status", "what_if",
 ]

@@ -4,8 +4,9 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
+from engine.channels import reseal
 from engine.settings import get_settings
-from models import make_engine, require_current, upgrade
+from models import make_engine, require_current, session_scope, upgrade
 
 
 @lru_cache(maxsize=4)
@@ -25,7 +26,10 @@ def ready_engine(url: str | None = None) -> Engine:
 
 
 def init_database(url: str | None = None) -> Engine:
-    """Create or upgrade the schema; idempotent."""
+    """Create or upgrade the schema, then seal the channel credentials an earlier version stored in
+    plain text (engine/sealing.py); idempotent."""
     engine = get_engine(url)
     upgrade(engine)
+    with session_scope(engine) as session:
+        reseal(session)
     return engine

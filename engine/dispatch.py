@@ -17,15 +17,18 @@ from sqlalchemy import Engine, bindparam, insert, or_, select, update
 from sqlmodel import Session
 
 from engine import clock, links
+from engine.sealing import Keyring, Unreadable
 from engine.settings import Settings
 from models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
 from notify import render_message
-from notify.channels import SmtpSettings, deliver_all
+from notify.channels import CheckedClient, SmtpSettings, deliver_all
 from notify.message import Delivery, Message, Target
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)
 TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated", "task.unassigned")
+UNREADABLE = ("the channel's URL or secret is sealed with another secret key: set PARTNERFLOW_PREVIOUS_SECRET_KEY and "
+              "run `partnerflow channel reseal`, or remove and add the channel again")
 
 
 class Claimed(NamedTuple):
@@ -110,18 +113,21 @@ def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, 
                                  action_url=action_url, overrides=str(settings.templates_path or "") or None)
     except Exception as exc:  # a template error is the operator's to fix: recorded, not retried
         return Delivery(False, None, f"template error: {type(exc).__name__}: {exc}", False, 0.0)
-    address = item.address or (item.email if item.channel == "email" else "")
-    return message, Target(item.channel, address, item.secret)
+    keyring = Keyring.of(settings)
+    try:  # webhook, Slack and Teams credentials are stored sealed (engine/sealing.py)
+        address, secret = keyring.unseal(item.address or ""), item.secret and keyring.unseal(item.secret)
+    except Unreadable:
+        return Delivery(False, None, UNREADABLE, False, 0.0)
+    return message, Target(item.channel, address or (item.email if item.channel == "email" else ""), secret)
 
 
 def deliver(prepared: list[tuple[Message, Target]], settings: Settings, now: datetime) -> list[Delivery]:
     async def run() -> list[Delivery]:
         timeout = httpx.Timeout(settings.delivery_timeout_s)
         limits = httpx.Limits(max_connections=settings.dispatch_concurrency)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as http:
+        async with CheckedClient(allow_hosts=settings.allowed_hosts, timeout=timeout, limits=limits) as http:
             return await deliver_all(prepared, http=http, smtp=smtp_settings(settings),
-                                     timestamp=lambda: int(now.timestamp()), concurrency=settings.dispatch_concurrency,
-                                     allow_hosts=settings.allowed_hosts)
+                                     timestamp=lambda: int(now.timestamp()), concurrency=settings.dispatch_concurrency)
 
     return asyncio.run(run()) if prepared else []
 

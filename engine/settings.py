@@ -1,25 +1,52 @@
-"""Settings in one place: environment variables with the PARTNERFLOW_ prefix."""
+"""Settings in one place: environment variables with the PARTNERFLOW_ prefix.
 
+A setting that cannot be used is a SettingsError: one line per problem, naming the variable,
+never its value (pydantic's own report shows every value it was given, passwords included).
+In production the secret key must look random and carry at least 32 bytes: see
+`secret_key_problem`.
+"""
+
+import math
+import string
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "gates" / "default_policy.yaml"
 PLACEHOLDER_SECRET = "change-me-development-only"
+KEY_BITS = 256  # 32 bytes
+ALPHABETS = ((frozenset(string.digits), 10), (frozenset(string.hexdigits), 16),
+             (frozenset(string.ascii_letters + string.digits + "+/-_="), 64))  # base64 and base64url
+OTHER_ALPHABET = 95  # printable ASCII: the most a character of any other key is counted for
+NEW_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; `problems` has one line per problem, naming its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARTNERFLOW_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = Field(
-        "development", description="Where this runs; the placeholder secret is refused in production.")
+        "development", description="Where this runs; production refuses a weak or placeholder secret key.")
     database_url: str = Field(
         "sqlite:///partnerflow.db", description="SQLAlchemy URL; default a SQLite file in the working directory.")
     policy_path: Path = Field(DEFAULT_POLICY, description="The gate policy YAML in force.")
-    secret_key: str = Field(PLACEHOLDER_SECRET, description="Signs action links; set a long random value.")
+    secret_key: str = Field(
+        PLACEHOLDER_SECRET, description="Signs action links and seals channel credentials; in production at least "
+                                        "32 random bytes (e.g. 43 base64 or 64 hex characters).")
+    previous_secret_key: SecretStr | None = Field(
+        None, description="The secret key before a rotation: channel credentials sealed with it are still read, "
+                          "and `partnerflow channel reseal` seals them again with the new key.")
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Where people open Partnerflow; action links start with it.")
     templates_path: Path | None = Field(
@@ -44,12 +71,20 @@ class Settings(BaseSettings):
     review_batch_size: int = Field(
         2000, ge=1, le=100_000, description="Partnerships loaded, evaluated and written per batch in a review.")
 
-    @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> "Settings":
-        if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("PARTNERFLOW_SECRET_KEY must be set to a real secret in production")
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_in_production(cls, key: str, info: ValidationInfo) -> str:
+        problem = secret_key_problem(key) if info.data.get("environment") == "production" else None
+        if problem:
+            raise ValueError(problem)
+        return key
 
+    @field_validator("retry_schedule_s")
+    @classmethod
+    def _whole_seconds(cls, schedule: str) -> str:
+        if not all(part.strip().isascii() and part.strip().isdigit() for part in schedule.split(",") if part.strip()):
+            raise ValueError("a comma-separated list of whole seconds, e.g. 5,300,1800")
+        return schedule
 
     @property
     def retry_schedule(self) -> tuple[int, ...]:
@@ -62,5 +97,48 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The settings of this process; tests call `get_settings.cache_clear()` after changing them."""
-    return Settings()
+    """The settings of this process; tests call `get_settings.cache_clear()` after changing them.
+
+    Raises SettingsError, whose lines name each variable at fault and never show a value."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(problems_of(error)) from None
+
+
+def problems_of(error: ValidationError) -> list[str]:
+    """`PARTNERFLOW_NAME: what is wrong`, one per problem; pydantic's message, never the input."""
+    lines = []
+    for problem in error.errors(include_url=False, include_context=False, include_input=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = f"PARTNERFLOW_{field.upper()}" if field else "PARTNERFLOW settings"
+        lines.append(f"{variable}: {problem['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak to sign links and seal credentials in production, or None.
+
+    A key's strength cannot be read off it, so its shape is measured: its length times the bits
+    a character carries in the smallest usual alphabet holding all its characters (digits 3.3,
+    hex 4, base64 6, anything else 6.6) must reach 256 bits (32 bytes); and it must not be a
+    run of a few characters (at least 8 different ones, none more than a quarter of the key).
+    A key that passes is not proven random: generate it.
+    """
+    if key == PLACEHOLDER_SECRET:
+        return f"is the development placeholder; set 32 random bytes or more, e.g. from `{NEW_KEY}`"
+    if not key:
+        return f"is empty; set 32 random bytes or more, e.g. from `{NEW_KEY}`"
+    bits = len(key) * bits_per_character(key)
+    if bits < KEY_BITS:
+        return (f"is too short for production: about {bits:.0f} bits where {KEY_BITS} (32 random bytes) are needed, "
+                f"e.g. from `{NEW_KEY}`")
+    if len(set(key)) < 8 or Counter(key).most_common(1)[0][1] * 4 > len(key):
+        return f"repeats a few characters; it is not random: set 32 random bytes or more, e.g. from `{NEW_KEY}`"
+    return None
+
+
+def bits_per_character(key: str) -> float:
+    used = set(key)
+    size = next((size for alphabet, size in ALPHABETS if used <= alphabet), OTHER_ALPHABET)
+    return math.log2(size)

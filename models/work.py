@@ -51,8 +51,8 @@ class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     kind: str  # email, webhook, slack, teams, inbox
-    address: str = ""  # email address or URL
-    secret: str | None = None  # webhook signing secret ("whsec_…")
+    address: str = ""  # email address, or URL: sealed for webhook, Slack, Teams (engine/sealing.py)
+    secret: str | None = None  # webhook signing secret ("whsec_…"), sealed
     digest: bool = False  # a daily digest instead of one message per task
 
 

@@ -3,6 +3,12 @@
 Checked when a target is saved and again at delivery (DNS may change since). URLs must be
 http(s) with a host and no credentials; the host must resolve to public addresses only,
 unless the operator allowed that host by name or IP literal (`allow_hosts`).
+
+An IPv6 address that carries an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4,
+Teredo) is refused when the IPv4 address inside would be. At delivery a connection goes to the
+addresses `checked_addresses` returned, never to the name again (see
+notify/channels/connections.py): a name that resolves elsewhere after its check (DNS
+rebinding) is not reached. A `resolver` parameter is how names resolve; tests hand their own.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import binascii
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from notify.message import CHANNELS, Target
@@ -28,6 +35,10 @@ REFUSALS = {  # checked in this order: the first that applies is the reason give
     "private": "a private address",
 }
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str], list[IPAddress]]
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: local use, never public
+COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated IPv4-compatible addresses (RFC 4291)
 
 
 class InvalidTarget(ValueError):
@@ -42,11 +53,12 @@ class UnresolvableHost(InvalidTarget):
     """A host name that does not resolve: permanent when saved, maybe passing at delivery."""
 
 
-def validate_target(target: Target, *, allow_hosts: frozenset[str] = frozenset()) -> Target:
+def validate_target(target: Target, *, allow_hosts: frozenset[str] = frozenset(),
+                    resolver: Resolver | None = None) -> Target:
     """Return the target unchanged, or raise InvalidTarget. Resolves names; never connects."""
     host = checked_form(target)
-    if host is not None:
-        check_host(host, allow_hosts=allow_hosts)
+    if host is not None and not is_allowed(host, allow_hosts):
+        checked_addresses(host, resolver=resolver)
     return target
 
 
@@ -96,15 +108,24 @@ def url_host(url: str) -> str:
     return parts.hostname
 
 
-def check_host(host: str, *, allow_hosts: frozenset[str] = frozenset()) -> None:
-    """Refuse a host that resolves to any non-public address, unless the operator allowed it."""
+def checked_addresses(host: str, *, allow_hosts: frozenset[str] = frozenset(),
+                      resolver: Resolver | None = None) -> list[IPAddress]:
+    """Resolve `host` once and return its addresses, every one of them checked.
+
+    Refuses the host when any address is not public, unless the operator allowed the host (its
+    addresses are then returned unchecked). Connect to these addresses, not to the name.
+    """
+    addresses = list(dict.fromkeys((resolver or resolve)(host)))
+    if not addresses:
+        raise UnresolvableHost(f"the host {host} does not resolve (no address)")
     if is_allowed(host, allow_hosts):
-        return
-    for address in resolve(host):
+        return addresses
+    for address in addresses:
         refusal = refusal_of(address)
         if refusal:
             shown = host if canonical(host) == str(address) else f"{host} ({address})"
             raise InvalidTarget(f"{shown} is {refusal}; only public addresses are allowed")
+    return addresses
 
 
 def is_allowed(host: str, allow_hosts: frozenset[str]) -> bool:
@@ -135,9 +156,43 @@ def error_text(error: Exception) -> str:
 
 
 def refusal_of(address: IPAddress) -> str | None:
-    """Why an address is no place for a notification, or None for a public address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """Why an address is no place for a notification, or None for a public address.
+
+    An IPv6 address carrying IPv4 is refused for what the IPv4 address inside is; an
+    IPv4-mapped or NAT64 address stands for its IPv4 address alone, the other forms are also
+    judged as the IPv6 addresses they are.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64:
+            return "a local-use NAT64 address"
+        for form, inside in embedded_ipv4(address):
+            refusal = address_refusal(inside)
+            if refusal:
+                return f"{refusal} ({inside} in {form} form)"
+        if address.ipv4_mapped or address in NAT64:
+            return None
+    return address_refusal(address)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, each with the name of its form."""
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    found = []
+    if address.ipv4_mapped:
+        found.append(("IPv4-mapped", address.ipv4_mapped))
+    if address in NAT64:
+        found.append(("NAT64", low32))
+    if address in COMPATIBLE and int(address) > 1:  # :: and ::1 are what they are
+        found.append(("IPv4-compatible", low32))
+    if address.sixtofour:
+        found.append(("6to4", address.sixtofour))
+    if address.teredo:
+        server, client = address.teredo
+        found += [("Teredo", client), ("Teredo server", server)]
+    return found
+
+
+def address_refusal(address: IPAddress) -> str | None:
     for kind, refusal in REFUSALS.items():
         if getattr(address, f"is_{kind}"):
             return refusal

@@ -3,8 +3,10 @@
 HTTP channels (webhook, Slack, Teams) go concurrently over the caller's pooled client, at most
 `concurrency` requests in flight; email goes over one SMTP connection for the whole batch
 (smtplib in a worker thread); inbox items are stored by the caller, so they deliver at once.
-Every target is checked again here (DNS may have changed since it was saved): a refused target
-is a permanent failure and nothing is sent to it; a name that does not resolve may be retried.
+Every target is checked again at delivery (DNS may have changed since it was saved): its form
+here, its host by the CheckedClient when it connects, which resolves the name once, checks every
+address and connects only to those (connections.py). A refused target is a permanent failure and
+nothing is sent to it; a name that does not resolve may be retried.
 """
 
 from __future__ import annotations
@@ -13,33 +15,34 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import httpx
-
+from notify.channels.connections import CheckedClient
 from notify.channels.email import SmtpSettings, deliver_emails
 from notify.channels.inbox import deliver_inbox
+from notify.channels.posting import refused
 from notify.channels.slack import deliver_slack
 from notify.channels.teams import deliver_teams
 from notify.channels.webhook import InvalidSignature, deliver_webhook, sign, verify
 from notify.message import Delivery, Message, Target, failed
-from notify.targets import InvalidTarget, UnresolvableHost, check_host, checked_form, is_allowed
+from notify.targets import InvalidTarget, checked_form
 
-__all__ = ["InvalidSignature", "SmtpSettings", "deliver_all", "sign", "verify"]
+__all__ = ["CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign", "verify"]
 log = logging.getLogger(__name__)
 Item = tuple[Message, Target]
 
 
-async def deliver_all(items: list[Item], *, http: httpx.AsyncClient, smtp: SmtpSettings | None,
-                      timestamp: Callable[[], int], concurrency: int = 50,
-                      allow_hosts: frozenset[str] = frozenset()) -> list[Delivery]:
+async def deliver_all(items: list[Item], *, http: CheckedClient, smtp: SmtpSettings | None,
+                      timestamp: Callable[[], int], concurrency: int = 50) -> list[Delivery]:
     """Deliver every item; results in the order of items. Never raises for a delivery failure.
 
-    `allow_hosts`: hosts (names or IP literals) the operator allows although they are not
-    public, as for `notify.targets.validate_target`.
+    `http` is a CheckedClient (it carries the hosts the operator allows although not public):
+    no other client may deliver, since none other checks the addresses it connects to.
     """
+    if not isinstance(http, CheckedClient):
+        raise TypeError("deliver_all needs a notify.channels.CheckedClient, which checks every address it connects to")
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     clock = timestamp  # unix seconds, from the caller's clock (engine/clock.py): signatures and Date headers
-    refusals = await refused_targets(items, allow_hosts)
+    refusals = refused_forms(items)
     emails = [index for index, (_, target) in enumerate(items) if target.channel == "email" and index not in refusals]
     email_batch = asyncio.ensure_future(deliver_emails([items[index] for index in emails], smtp, clock()))
     email_results = dict(zip(emails, range(len(emails)), strict=True))
@@ -58,7 +61,7 @@ async def deliver_all(items: list[Item], *, http: httpx.AsyncClient, smtp: SmtpS
     return list(await asyncio.gather(*(last_resort(deliver_one(index, *item)) for index, item in enumerate(items))))
 
 
-async def post(http: httpx.AsyncClient, message: Message, target: Target, clock: Callable[[], int]) -> Delivery:
+async def post(http: CheckedClient, message: Message, target: Target, clock: Callable[[], int]) -> Delivery:
     if target.channel == "webhook":
         return await deliver_webhook(http, message, target, clock())
     if target.channel == "slack":
@@ -75,34 +78,12 @@ async def last_resort(delivery: Awaitable[Delivery]) -> Delivery:
         return failed(f"unexpected error ({type(error).__name__})", retryable=True)
 
 
-async def refused_targets(items: list[Item], allow_hosts: frozenset[str]) -> dict[int, Delivery]:
-    """The items not to send, by index: each distinct URL host is resolved once, in a thread."""
+def refused_forms(items: list[Item]) -> dict[int, Delivery]:
+    """The items not to send, by index, for their form (channel, URL, secret); hosts are checked on connecting."""
     refusals: dict[int, Delivery] = {}
-    hosts: dict[str, list[int]] = {}
     for index, (_, target) in enumerate(items):
         try:
-            host = checked_form(target)
+            checked_form(target)
         except InvalidTarget as error:
             refusals[index] = refused(error)
-            continue
-        if host is not None:
-            hosts.setdefault(host, []).append(index)
-    verdicts = await asyncio.gather(*(host_refusal(host, allow_hosts) for host in hosts))
-    for indexes, verdict in zip(hosts.values(), verdicts, strict=True):
-        refusals.update(dict.fromkeys(indexes, verdict) if verdict else {})
     return refusals
-
-
-async def host_refusal(host: str, allow_hosts: frozenset[str]) -> Delivery | None:
-    if is_allowed(host, allow_hosts):
-        return None
-    try:
-        await asyncio.to_thread(check_host, host, allow_hosts=allow_hosts)
-    except InvalidTarget as error:
-        return refused(error)
-    return None
-
-
-def refused(error: InvalidTarget) -> Delivery:
-    log.info("target refused: %s", error.reason)
-    return failed(f"invalid target: {error.reason}", retryable=isinstance(error, UnresolvableHost))

@@ -1,8 +1,10 @@
 """One JSON POST over the caller's pooled client, its outcome as a Delivery.
 
 Failures are classified, never raised: 2xx delivers; 5xx, 408, 429, timeouts and connection
-errors are worth retrying; any other status is permanent. Logs name the origin only
-(scheme and host): a Slack or Teams URL is itself the secret.
+errors are worth retrying; any other status is permanent. A host the client refused to connect
+to (notify/channels/connections.py checks every address it resolves) is a permanent failure,
+unless the name did not resolve. Logs name the origin only (scheme and host): a Slack or
+Teams URL is itself the secret.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from notify.message import Delivery, delivered, failed
+from notify.targets import InvalidTarget, UnresolvableHost
 
 log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({408, 429})
@@ -47,11 +50,19 @@ async def post_json(http: httpx.AsyncClient, url: str, body: bytes, headers: dic
         outcome = transport_failure(error, http.timeout)
     except httpx.InvalidURL:
         outcome = failed("not a valid URL", retryable=False)
+    except InvalidTarget as error:  # raised by the client's CheckedNetwork, before anything was sent
+        outcome = refused(error)
     else:
         outcome = status_outcome(response.status_code, snippet)
     outcome = outcome._replace(duration_ms=(time.perf_counter() - started) * 1000)
     log_outcome(url, outcome)
     return outcome
+
+
+def refused(error: InvalidTarget) -> Delivery:
+    """A target that is not sent to: permanent, except a name that did not resolve (it may later)."""
+    log.info("target refused: %s", error.reason)
+    return failed(f"invalid target: {error.reason}", retryable=isinstance(error, UnresolvableHost))
 
 
 async def read_snippet(response: httpx.Response) -> bytes:

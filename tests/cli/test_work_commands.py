@@ -2,7 +2,7 @@
 
 import json
 
-from engine import links
+from engine import channels, links
 from models import Channel, Notification, Task, session_scope
 from tests import factories
 from tests.cli.commands import run
@@ -57,12 +57,16 @@ def test_channel_add_validates_the_target_and_hides_secrets(reviewed):
     code, out, _ = run("channel", "add", "olivia@northwind.example", "webhook", "--address",
                        "https://93.184.216.34/partnerflow/hook")
     assert code == 0 and "Signing secret (shown once" in out and "whsec_" in out
+    shown_secret = next(word for word in out.split() if word.startswith("whsec_"))
     code, out, _ = run("channel", "list", "--json")
     listed = json.loads(out)
     assert listed == [{"id": 1, "person": "olivia@northwind.example", "kind": "webhook",
                        "address": "https://93.184.216.34/…", "digest": False}]
     with session_scope(reviewed) as session:
-        assert session.query(Channel).one().secret.startswith("whsec_")
+        stored = session.query(Channel).one()
+        assert stored.secret.startswith("enc:v1:") and stored.address.startswith("enc:v1:")  # sealed at rest
+        assert shown_secret not in stored.secret and "93.184.216.34" not in stored.address
+        assert channels.secret_of(stored) == shown_secret
 
 
 def test_notifications_list_and_retry(reviewed):

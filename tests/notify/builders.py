@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 
-import httpx
-
-from notify.channels import SmtpSettings, deliver_all
+from notify.channels import CheckedClient, SmtpSettings, deliver_all
 from notify.message import Delivery, Message, Target
 from tests import factories
 
@@ -42,10 +40,12 @@ def webhook(url: str, secret: str | None = SECRET) -> Target:
 
 
 def deliver(items: list[tuple[Message, Target]], *, timeout: float = 5.0, smtp: SmtpSettings | None = None,
-            allow_hosts: frozenset[str] = LOCAL, timestamp=lambda: NOW, **options) -> list[Delivery]:
-    """deliver_all over a fresh pooled client with the given timeout, on a fresh event loop."""
+            allow_hosts: frozenset[str] = LOCAL, timestamp=lambda: NOW, client: dict | None = None, **options
+            ) -> list[Delivery]:
+    """deliver_all over a fresh pooled CheckedClient with the given timeout, on a fresh event loop.
+
+    `client`: more options of the CheckedClient (a `resolver`, a `network`, `verify`)."""
     async def run() -> list[Delivery]:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
-            return await deliver_all(items, http=http, smtp=smtp, allow_hosts=allow_hosts, timestamp=timestamp,
-                                     **options)
+        async with CheckedClient(allow_hosts=allow_hosts, timeout=timeout, **(client or {})) as http:
+            return await deliver_all(items, http=http, smtp=smtp, timestamp=timestamp, **options)
     return asyncio.run(run())
