@@ -1,5 +1,6 @@
 """Turning the engine's refusals into one clear line on stderr and a non-zero exit.
 
+Messages may quote what people typed: control characters are printed as their escapes.
 Settings that cannot be used exit 2 with one line per problem, naming the variable and never
 showing its value (a traceback would show them all, passwords included).
 """
@@ -9,6 +10,7 @@ import sys
 
 import typer
 
+from cli.render import visible
 from engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, SettingsError, TaskRefused
 from gates import InvalidDocument
 from models import DatabaseNotReady
@@ -25,15 +27,15 @@ def reported(command):
             return command(*args, **kwargs)
         except InvalidDocument as exc:
             for error in exc.errors:
-                print(error, file=sys.stderr)
+                print(visible(error), file=sys.stderr)
             print(f"error: {len(exc.errors)} problem(s) found; nothing was written", file=sys.stderr)
             raise typer.Exit(1) from None
         except SettingsError as exc:
             for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                print(f"error: {visible(problem)}", file=sys.stderr)
             raise typer.Exit(2) from None
         except EXPECTED as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {visible(exc)}", file=sys.stderr)
             raise typer.Exit(1) from None
 
     return wrapper

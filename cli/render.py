@@ -19,13 +19,18 @@ CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7f, 0xa0)
     ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 
 
+def visible(value) -> str:
+    """A value as plain text for the terminal: control characters made visible (`\\x1b`, `\\n`)."""
+    return str(value).translate(CONTROLS)
+
+
 def shown(value) -> str:
     """A stored or typed value as Rich markup that prints exactly that text, control characters made visible.
 
     Rich reads backslashes right before a tag as escapes, so a value's trailing backslashes are
     doubled and followed by an empty tag pair: they print as typed whatever markup comes next.
     """
-    text = str(value).translate(CONTROLS)
+    text = visible(value)
     body = text.rstrip("\\")
     tail = len(text) - len(body)
     return escape(body) + ("\\" * 2 * tail + "[bold][/bold]" if tail else "")

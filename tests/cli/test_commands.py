@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
@@ -223,3 +224,19 @@ def test_import_of_the_sample_portfolio(engine):
     assert code == 0 and "created" in out and "17 partnerships" in out
     code, out, _ = run("import", ROOT / "examples" / "portfolio.yaml", ROOT / "examples" / "partnerships.csv")
     assert code == 0 and "nothing changed" in out
+
+
+def test_an_error_quoting_control_characters_cannot_drive_the_terminal(capsys):
+    """A refusal may quote what someone typed; its escape sequences are printed, not obeyed."""
+    from cli.errors import reported
+    from engine import NotFound
+
+    @reported
+    def refuse():
+        raise NotFound("no person \x1b]0;owned\x07\x1b[2J with that email")
+
+    with pytest.raises(typer.Exit):
+        refuse()
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert err == "error: no person \\x1b]0;owned\\x07\\x1b[2J with that email\n"
