@@ -17,7 +17,7 @@ from engine.intake.apply import ImportSummary, apply_reading
 from engine.intake.check import check_reading
 from engine.intake.existing import load_existing
 from engine.intake.read import read_documents
-from gates.documents import DocumentError, InvalidDocument
+from gates.documents import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
 
 __all__ = ["ImportSummary", "import_documents", "import_files"]
 
@@ -28,12 +28,18 @@ def import_files(session: Session, paths: Iterable[Path], *, actor: str = "impor
     documents, unreadable = [], []
     for path in paths:
         try:
-            documents.append((str(path), Path(path).read_bytes()))
+            documents.append((str(path), _read_bounded(Path(path))))
         except FileNotFoundError:
             unreadable.append(DocumentError(str(path), 1, "(document)", "file not found"))
         except OSError as exc:
             unreadable.append(DocumentError(str(path), 1, "(document)", f"cannot be read: {exc.strerror or exc}"))
     return _import(session, documents, actor, unreadable, now or clock.now())
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, but never more than one byte past the largest document (refused when read)."""
+    with path.open("rb") as file:
+        return file.read(MAX_DOCUMENT_BYTES + 1)
 
 
 def import_documents(session: Session, documents: Iterable[tuple[str, bytes]], *,

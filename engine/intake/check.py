@@ -10,6 +10,7 @@ from engine.intake.schema import REQUIRED_ON_CREATE, Path, Shape, references
 from gates.documents import DocumentError
 
 ENTITY_LABELS = {"programs": "program", "parties": "party", "people": "person", "partnerships": "partnership"}
+MOST_PER_IMPORT = 10_000  # of each kind of entity: keeps every statement of the import within the databases' limits
 
 # lists whose entries must differ, by the fields that identify an entry (None: the entry itself)
 UNIQUE_BY: dict[str, tuple[str, ...] | None] = {
@@ -20,7 +21,7 @@ UNIQUE_BY: dict[str, tuple[str, ...] | None] = {
 
 
 def check_reading(reading: Reading, existing: Existing) -> list[DocumentError]:
-    errors = list(duplicate_entities(reading))
+    errors = list(too_many(reading)) + list(duplicate_entities(reading))
     for item in reading.items["people"]:
         errors += channel_errors(item)
     for item in first_occurrences(reading.items["partnerships"]):  # a repeat is reported as such, once
@@ -29,6 +30,13 @@ def check_reading(reading: Reading, existing: Existing) -> list[DocumentError]:
     if reading.complete:  # references may point into a file that could not be read: check them later
         errors += unknown_references(reading, existing)
     return errors
+
+
+def too_many(reading: Reading) -> Iterator[DocumentError]:
+    for entity, items in reading.items.items():
+        if len(items) > MOST_PER_IMPORT:
+            yield items[MOST_PER_IMPORT].error((), f"more than {MOST_PER_IMPORT:,} {entity} in one import: "
+                                                   "import the rest separately")
 
 
 def duplicate_entities(reading: Reading) -> Iterator[DocumentError]:

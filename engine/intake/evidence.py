@@ -3,9 +3,24 @@
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
-from engine.intake.fields import Count, Day, Email, Flag, Key, Number, Shape, Text, not_before
+from engine.intake.fields import (
+    MOST_PARTIES,
+    Day,
+    Days,
+    Email,
+    Flag,
+    Key,
+    Label,
+    Name,
+    Number,
+    Prose,
+    Shape,
+    Statement,
+    entries,
+    not_before,
+)
 
 Level = Literal["low", "medium", "high"]
 
@@ -13,9 +28,9 @@ Level = Literal["low", "medium", "high"]
 # 1. Business objective
 class BusinessCaseIn(Shape):
     refs = {"approved_by": ("approved_by_id", "person")}
-    outcomes: str = ""
-    processes: str = ""
-    measures: str = ""
+    outcomes: Prose = ""
+    processes: Prose = ""
+    measures: Prose = ""
     approved_by: Email | None = None
     approved_on: Day | None = None
 
@@ -29,7 +44,7 @@ class BusinessCaseIn(Shape):
 class WinIn(Shape):
     refs = {"party": ("party_id", "party")}
     party: Key
-    statement: Text
+    statement: Statement
 
 
 class SignatureIn(Shape):
@@ -48,27 +63,27 @@ class SignatureIn(Shape):
 
 class AgreementIn(Shape):
     children = ("signatures",)
-    reference: Text
+    reference: Name
     kind: Literal["contract", "mou", "sla", "charter"] = "contract"
     effective_on: Day
     expires_on: Day | None = None
-    signatures: tuple[SignatureIn, ...] = ()
+    signatures: entries(SignatureIn, "signatures", MOST_PARTIES) = ()
     _expiry = field_validator("expires_on")(not_before("effective_on", "effective_on"))
 
 
 # 2. Operational alignment
 class ProcessIn(Shape):
     refs = {"owners": ("person_id", "person")}
-    name: Text
-    owners: tuple[Email, ...] = Field(min_length=1)
+    name: Name
+    owners: entries(Email, "owners' emails", MOST_PARTIES, least=1)
 
 
 class RiskIn(Shape):
     refs = {"owner": ("owner_id", "person")}
-    description: Text
+    description: Statement
     likelihood: Level = "medium"
     impact: Level = "medium"
-    mitigation: str = ""
+    mitigation: Prose = ""
     owner: Email | None = None
 
 
@@ -78,7 +93,7 @@ class StakeholderIn(Shape):
     person: Email
     influence: Literal["decision_maker", "critical", "informed"] = "critical"
     engaged_by: Email | None = None
-    contact_every_days: Count | None = None
+    contact_every_days: Days | None = None
     last_contact_on: Day | None = None
 
 
@@ -86,7 +101,7 @@ class StakeholderIn(Shape):
 class CommitmentIn(Shape):
     refs = {"party": ("party_id", "party")}
     party: Key
-    description: Text
+    description: Statement
     due_on: Day
     status: Literal["open", "honored", "missed"] = "open"
     resolved_on: Day | None = None
@@ -101,7 +116,7 @@ class CommitmentIn(Shape):
 
 class ProblemIn(Shape):
     kind: Literal["problem", "special_request"] = "problem"
-    summary: Text
+    summary: Statement
     raised_on: Day
     resolved_on: Day | None = None
     _resolution = field_validator("resolved_on")(not_before("raised_on", "raised_on"))
@@ -117,49 +132,49 @@ class MetricIn(Shape):
     refs = {"owner": ("owner_id", "person")}
     children = ("measurements",)
     key: Key
-    name: Text
+    name: Name
     kind: Literal["cost", "performance", "customer_satisfaction", "relationship"] = "performance"
     target: Number | None = None
     direction: Literal["higher", "lower"] = "higher"
-    unit: str = ""
+    unit: Label = ""
     owner: Email | None = None
     shared: Flag = False
-    measurements: tuple[MeasurementIn, ...] = ()
+    measurements: entries(MeasurementIn, "measurements") = ()
 
 
 # 6. Communication structure
 class CommunicationIn(Shape):
-    formal_cadence_days: Count | None = None
-    informal_cadence_days: Count | None = None
-    decision_process: str = ""
-    escalation_path: str = ""
-    response_target_days: Count | None = None
-    prioritization: str = ""
-    information_access: str = ""
+    formal_cadence_days: Days | None = None
+    informal_cadence_days: Days | None = None
+    decision_process: Prose = ""
+    escalation_path: Prose = ""
+    response_target_days: Days | None = None
+    prioritization: Prose = ""
+    information_access: Prose = ""
 
 
 class MeetingIn(Shape):
     held_on: Day
     kind: Literal["formal", "informal"] = "formal"
-    summary: str = ""
+    summary: Prose = ""
 
 
 # 7-9. Knowledge exchange, organizational alignment, long-term relationship
 class KnowledgeSessionIn(Shape):
     held_on: Day
-    topics: str = ""
+    topics: Prose = ""
 
 
 class InitiativeIn(Shape):
     kind: Literal["shared_system", "process", "structure", "business_model"] = "process"
-    name: Text
+    name: Name
     status: Literal["proposed", "active", "done"] = "proposed"
     started_on: Day | None = None
 
 
 class OpportunityIn(Shape):
     kind: Literal["joint_opportunity", "renewal", "extension"] = "joint_opportunity"
-    name: Text
+    name: Name
     status: Literal["exploring", "pursuing", "won", "lost", "committed"] = "exploring"
     committed_on: Day | None = None
 
@@ -172,19 +187,19 @@ class EvidenceIn(Shape):
                 "opportunities")
 
     business_case: BusinessCaseIn | None = None
-    wins: tuple[WinIn, ...] | None = None
-    agreements: tuple[AgreementIn, ...] | None = None
-    processes: tuple[ProcessIn, ...] | None = None
-    risks: tuple[RiskIn, ...] | None = None
-    stakeholders: tuple[StakeholderIn, ...] | None = None
-    commitments: tuple[CommitmentIn, ...] | None = None
-    problems: tuple[ProblemIn, ...] | None = None
-    metrics: tuple[MetricIn, ...] | None = None
+    wins: entries(WinIn, "wins", MOST_PARTIES) | None = None
+    agreements: entries(AgreementIn, "agreements") | None = None
+    processes: entries(ProcessIn, "processes") | None = None
+    risks: entries(RiskIn, "risks") | None = None
+    stakeholders: entries(StakeholderIn, "stakeholders") | None = None
+    commitments: entries(CommitmentIn, "commitments") | None = None
+    problems: entries(ProblemIn, "problems") | None = None
+    metrics: entries(MetricIn, "metrics") | None = None
     communication: CommunicationIn | None = None
-    meetings: tuple[MeetingIn, ...] | None = None
-    knowledge_sessions: tuple[KnowledgeSessionIn, ...] | None = None
-    initiatives: tuple[InitiativeIn, ...] | None = None
-    opportunities: tuple[OpportunityIn, ...] | None = None
+    meetings: entries(MeetingIn, "meetings") | None = None
+    knowledge_sessions: entries(KnowledgeSessionIn, "knowledge sessions") | None = None
+    initiatives: entries(InitiativeIn, "initiatives") | None = None
+    opportunities: entries(OpportunityIn, "opportunities") | None = None
 
     def given(self) -> dict[str, Any]:
         """The sections present in the document, in document-independent order."""

@@ -1,4 +1,8 @@
-"""What the database already holds of the entities an import names: one query per table."""
+"""What the database already holds of the entities an import names: one query per table (per thousand keys).
+
+Only keys and emails of a valid shape are looked up: the others are errors already, and
+may hold what a database refuses (a NUL character, a lone surrogate).
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -7,12 +11,14 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlmodel import Session
 
+from engine.intake.fields import is_email, is_key
 from engine.intake.read import KEY_FIELDS, Reading
 from engine.intake.schema import references
 from models import Partnership, PartnershipParty, Party, Person, Program
 
 ENTITY_OF_REFERENCE = {"program": "programs", "party": "parties", "person": "people", "partnership": "partnerships"}
 TABLES = {"programs": Program, "parties": Party, "people": Person, "partnerships": Partnership}
+KEYS_PER_QUERY = 1000  # well within every database's limit on parameters of one statement
 
 
 @dataclass
@@ -30,13 +36,18 @@ class Existing:
 
 
 def wanted_keys(reading: Reading) -> dict[str, set[str]]:
-    """The keys of every entity the documents declare or refer to."""
+    """The keys of every entity the documents declare or refer to, those of a valid shape."""
     wanted = {entity: set(keys) for entity, keys in reading.declared.items()}
     for items in reading.items.values():
         for item in items:
             for _path, kind, key in references(item.shape):
                 wanted[ENTITY_OF_REFERENCE[kind]].add(key)
-    return wanted
+    return {entity: {key for key in keys if (is_email if entity == "people" else is_key)(key)}
+            for entity, keys in wanted.items()}
+
+
+def batches(values: list, size: int = KEYS_PER_QUERY) -> list[list]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
 
 
 def load_existing(session: Session, reading: Reading) -> Existing:
@@ -49,20 +60,20 @@ def load_existing(session: Session, reading: Reading) -> Existing:
 
 
 def _rows_by_key(session: Session, model: Any, column: str, keys: set[str]) -> dict[str, Row]:
-    if not keys:
-        return {}
-    table = model.__table__
-    statement = select(table).where(table.c[column].in_(sorted(keys)))
-    return {getattr(row, column): row for row in session.execute(statement)}
+    table, rows = model.__table__, {}
+    for batch in batches(sorted(keys)):
+        rows.update((getattr(row, column), row) for row in session.execute(select(table).where(
+            table.c[column].in_(batch))))
+    return rows
 
 
 def _parties_of(session: Session, partnership_ids: list[int]) -> dict[int, dict[str, int]]:
     parties: dict[int, dict[str, int]] = defaultdict(dict)
-    if partnership_ids:
-        link, party = PartnershipParty.__table__.c, Party.__table__.c
+    link, party = PartnershipParty.__table__.c, Party.__table__.c
+    for batch in batches(partnership_ids):
         statement = (select(link.partnership_id, party.key, party.id)
                      .join_from(PartnershipParty, Party, link.party_id == party.id)
-                     .where(link.partnership_id.in_(partnership_ids)))
+                     .where(link.partnership_id.in_(batch)))
         for partnership_id, key, party_id in session.execute(statement):
             parties[partnership_id][key] = party_id
     return dict(parties)

@@ -7,6 +7,7 @@ reported as unknown as well).
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -15,10 +16,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.intake.schema import ENTITY_SHAPES, Shape
-from gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
+from gates.documents import UNREADABLE, DocumentError, InvalidDocument, Located, decode, field_name, parse_yaml
 
 KEY_FIELDS = {"programs": "key", "parties": "key", "people": "email", "partnerships": "key"}
 CSV_COLUMNS = ("key", "name", "kind", "program", "parties", "phase", "phase_since", "sponsor", "owner")
+MOST_CSV_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Reading:
         key = raw.get(KEY_FIELDS[kind]) if isinstance(raw, dict) else None
         if isinstance(key, str):
             self.declared[kind].add(key)
+        elif raw is UNREADABLE or key is UNREADABLE:
+            self.complete = False  # an entity whose key is unknown: references to it cannot be checked
         try:
             shape: Shape = ENTITY_SHAPES[kind].model_validate(raw)
         except ValidationError as exc:
@@ -83,11 +87,18 @@ def read_document(reading: Reading, source: str, raw: bytes) -> None:
 
 
 def read_yaml(reading: Reading, source: str, text: str) -> None:
-    document = parse_yaml(source, text)
+    """Every error of the document is reported: a value that cannot be read is an error of its own."""
+    document = parse_yaml(source, text, strict=False)
+    reading.errors += document.errors
     if not isinstance(document.data, dict):
-        raise InvalidDocument([document.error((), "expected a mapping of " + ", ".join(ENTITY_SHAPES))])
+        if document.data is not UNREADABLE:
+            reading.fail([document.error((), "expected a mapping of " + ", ".join(ENTITY_SHAPES))])
+        reading.complete = False
+        return
     for kind, entries in document.data.items():
-        if kind not in ENTITY_SHAPES:
+        if entries is UNREADABLE:
+            reading.complete = False
+        elif kind not in ENTITY_SHAPES:
             reading.fail([document.error((kind,), "unknown field (expected " + ", ".join(ENTITY_SHAPES) + ")")])
         elif not isinstance(entries, list):
             reading.fail([document.error((kind,), "expected a list")])
@@ -106,18 +117,24 @@ def read_csv(reading: Reading, source: str, text: str) -> None:
         header = [name.strip() for name in next(rows)]
         _check_header(source, header)
         start = rows.line_num + 1
-        for cells in rows:
+        for count, cells in enumerate(rows, 1):
             line, start = start, rows.line_num + 1
+            if count > MOST_CSV_ROWS:
+                raise InvalidDocument([DocumentError(source, line, "(document)", f"more than {MOST_CSV_ROWS:,} "
+                                                     "rows in one CSV file: split it into several files")])
             _read_row(reading, source, header, cells, line)
     except csv.Error as exc:
         raise InvalidDocument([DocumentError(source, rows.line_num, "(document)", f"CSV error: {exc}")]) from None
 
 
 def _check_header(source: str, header: list[str]) -> None:
-    errors = [DocumentError(source, 1, name or "(header)", "unknown column (expected some of "
-                            + ", ".join(CSV_COLUMNS) + ")") for name in header if name not in CSV_COLUMNS]
-    errors += [DocumentError(source, 1, name, "column given twice")
-               for name in sorted({n for n in header if header.count(n) > 1})]
+    expected = "expected some of " + ", ".join(CSV_COLUMNS)
+    if len(header) > 2 * len(CSV_COLUMNS):
+        raise InvalidDocument([DocumentError(source, 1, "(header)", f"{len(header):,} columns ({expected})")])
+    errors = [DocumentError(source, 1, field_name([name]) if name else "(header)", f"unknown column ({expected})")
+              for name in header if name not in CSV_COLUMNS]
+    errors += [DocumentError(source, 1, field_name([name]), "column given twice")
+               for name, count in sorted(Counter(header).items()) if count > 1]
     if "key" not in header:
         errors.append(DocumentError(source, 1, "key", "the required column is missing"))
     if errors:

@@ -9,7 +9,24 @@ from typing import Literal
 from pydantic import field_validator
 
 from engine.intake.evidence import EvidenceIn
-from engine.intake.fields import Day, Email, Flag, Key, Path, Role, Shape, Text, references
+from engine.intake.fields import (
+    MOST_CHANNELS,
+    MOST_PARTIES,
+    MOST_ROLES,
+    Address,
+    Day,
+    Email,
+    Flag,
+    Key,
+    Name,
+    Path,
+    Prose,
+    Role,
+    Secret,
+    Shape,
+    entries,
+    references,
+)
 from models.core import KIND_VALUES, PHASE_VALUES
 
 __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
@@ -18,12 +35,12 @@ __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shap
 # Who and what
 class ProgramIn(Shape):
     key: Key
-    name: Text
+    name: Name
 
 
 class PartyIn(Shape):
     key: Key
-    name: Text
+    name: Name
     internal: Flag = False
 
 
@@ -31,8 +48,8 @@ class ChannelIn(Shape):
     """A way to reach the person; validated like `partnerflow channel add`."""
 
     kind: Literal["email", "webhook", "slack", "teams", "inbox"]
-    address: str = ""
-    secret: str | None = None
+    address: Address = ""
+    secret: Secret | None = None
     digest: Flag = False
 
 
@@ -40,17 +57,17 @@ class PersonIn(Shape):
     refs = {"party": ("party_id", "party")}
     children = ("channels",)
     email: Email
-    name: Text
+    name: Name
     party: Key
-    roles: tuple[Role, ...] = ()
-    channels: tuple[ChannelIn, ...] | None = None  # given: replaces the person's channels
+    roles: entries(Role, "roles", MOST_ROLES) = ()
+    channels: entries(ChannelIn, "channels", MOST_CHANNELS) | None = None  # given: replaces the person's channels
 
 
 class MemberIn(Shape):
     refs = {"person": ("person_id", "person")}
     person: Email
     role: Role
-    responsibilities: str = ""
+    responsibilities: Prose = ""
 
 
 class PartnershipIn(Shape):
@@ -60,15 +77,15 @@ class PartnershipIn(Shape):
             "sponsor": ("sponsor_id", "person"), "owner": ("owner_id", "person")}
     children = ("members", "evidence")
     key: Key
-    name: Text | None = None
+    name: Name | None = None
     kind: Literal[KIND_VALUES] | None = None  # type: ignore[valid-type]
     program: Key | None = None
-    parties: tuple[Key, ...] | None = None
+    parties: entries(Key, "party keys", MOST_PARTIES) | None = None
     phase: Literal[PHASE_VALUES] | None = None  # type: ignore[valid-type]
     phase_since: Day | None = None
     sponsor: Email | None = None
     owner: Email | None = None
-    members: tuple[MemberIn, ...] | None = None
+    members: entries(MemberIn, "members") | None = None
     evidence: EvidenceIn | None = None
 
     @field_validator("parties")

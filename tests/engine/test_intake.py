@@ -379,12 +379,17 @@ WITH_CHANNELS = portfolio(
 
 
 def test_people_channels_are_imported_and_a_second_import_changes_nothing(engine):
+    from engine.sealing import Keyring
+    from engine.settings import get_settings
     from models import Channel
 
     run(engine, ("people.yaml", WITH_CHANNELS))
     stored = fetch(engine, select(Channel.kind, Channel.address, Channel.digest).order_by(Channel.id))
-    assert stored == [("email", "nina@acme.example", False),
-                      ("webhook", "https://93.184.216.34/hooks/partnerflow", False), ("inbox", "", True)]
+    keyring = Keyring.of(get_settings())
+    assert [(kind, keyring.unseal(address), digest) for kind, address, digest in stored] == [
+        ("email", "nina@acme.example", False), ("webhook", "https://93.184.216.34/hooks/partnerflow", False),
+        ("inbox", "", True)]
+    assert stored[1][1].startswith("enc:v1:")  # a webhook URL is stored sealed (engine/sealing.py)
     before = row_counts(engine)
     run(engine, ("people.yaml", WITH_CHANNELS))
     assert row_counts(engine) == before
