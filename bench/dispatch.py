@@ -150,7 +150,7 @@ def free_port() -> int:
 
 def messages(count: int):
     """Rendered-looking notifications: a subject, ~0.5 KB of text, ~1.5 KB of HTML, a data payload."""
-    from notify.message import Message
+    from partnerflow.notify.message import Message
 
     text = "A task is waiting for you on the Acme & Globex partnership.\n" * 8
     html = "<p>A task is waiting for you on the <b>Acme &amp; Globex</b> partnership.</p>\n" * 18
@@ -163,20 +163,20 @@ def messages(count: int):
 
 
 def smtp_settings(receiver: Receiver):
-    from notify.channels import SmtpSettings
+    from partnerflow.notify.channels import SmtpSettings
 
     return SmtpSettings(host="127.0.0.1", port=receiver.smtp_port, security="none",
                         sender="Partnerflow <noreply@partnerflow.example.org>", timeout=10.0)
 
 
 def webhook_target(receiver: Receiver, prefix: str):
-    from notify.message import Target
+    from partnerflow.notify.message import Target
 
     return lambda number: Target("webhook", f"{receiver.url}{prefix}{number % 7}", SECRET)
 
 
 def email_target(number: int):
-    from notify.message import Target
+    from partnerflow.notify.message import Target
 
     return Target("email", f"owner{number % 97}@partnerflow.example.org")
 
@@ -188,7 +188,7 @@ def email_target(number: int):
 def naive_webhooks(receiver: Receiver, count: int, prefix: str) -> None:
     import httpx
 
-    from notify.channels.webhook import webhook_request
+    from partnerflow.notify.channels.webhook import webhook_request
 
     for number, message in enumerate(messages(count)):
         body, headers = webhook_request(message, SECRET, int(time.time()))
@@ -198,7 +198,7 @@ def naive_webhooks(receiver: Receiver, count: int, prefix: str) -> None:
 
 
 def naive_emails(receiver: Receiver, count: int) -> None:
-    from notify.channels.mime import compose, envelope_sender
+    from partnerflow.notify.channels.mime import compose, envelope_sender
 
     smtp = smtp_settings(receiver)
     for number, message in enumerate(messages(count)):
@@ -211,7 +211,7 @@ def pooled(receiver: Receiver, count: int, target_of, batch: int, concurrency: i
     """deliver_all per batch, as engine.dispatch.deliver does: asyncio.run and a new pooled client."""
     import httpx
 
-    from notify.channels import CheckedClient, deliver_all
+    from partnerflow.notify.channels import CheckedClient, deliver_all
 
     smtp = smtp_settings(receiver)
     items = [(message, target_of(number)) for number, message in enumerate(messages(count))]

@@ -131,7 +131,7 @@ class Writer:
     def open(self) -> None:
         from sqlalchemy import inspect
 
-        from models import make_engine, upgrade
+        from partnerflow.models import make_engine, upgrade
 
         engine = make_engine(self.url)
         upgrade(engine)
@@ -415,10 +415,10 @@ def generate(writer: Writer, partnerships: int, seed: int, presence: float) -> N
 
 def passing_sample(url: str, size: int = 4000) -> dict:
     """Evaluate the first `size` partnerships: how many pass the gate out of their phase."""
-    from engine.policies import read_policy
-    from engine.settings import DEFAULT_POLICY
-    from gates import evaluate
-    from models import load_snapshots, make_engine
+    from partnerflow.engine.policies import read_policy
+    from partnerflow.engine.settings import DEFAULT_POLICY
+    from partnerflow.gates import evaluate
+    from partnerflow.models import load_snapshots, make_engine
 
     policy = read_policy(DEFAULT_POLICY)
     engine = make_engine(url)
@@ -439,7 +439,7 @@ def passing_sample(url: str, size: int = 4000) -> dict:
 def ensure_portfolio(url: str, partnerships: int, seed: int, presence: float = DEFAULT_PRESENCE,
                      *, force: bool = False, log=print) -> dict:
     """The portfolio at `url`: reused when it is the same, generated otherwise."""
-    from models import head_revision
+    from partnerflow.models import head_revision
 
     wanted = {"generator_version": GENERATOR_VERSION, "partnerships": partnerships, "seed": seed,
               "presence": presence, "schema": head_revision()}

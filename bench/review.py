@@ -146,11 +146,11 @@ class Profile:
 
 def stage_floor(args) -> dict:
     """Load every snapshot and evaluate it (the gate out of its phase and the monitors); write nothing."""
-    from engine.policies import read_policy
-    from engine.review import plan_batches
-    from engine.settings import DEFAULT_POLICY
-    from gates import evaluate, evaluate_monitors
-    from models import load_snapshots, make_engine
+    from partnerflow.engine.policies import read_policy
+    from partnerflow.engine.review import plan_batches
+    from partnerflow.engine.settings import DEFAULT_POLICY
+    from partnerflow.gates import evaluate, evaluate_monitors
+    from partnerflow.models import load_snapshots, make_engine
 
     policy = read_policy(DEFAULT_POLICY)
     monitors = args.monitors
@@ -193,7 +193,7 @@ def stage_flow(args) -> dict:
     from prefect import flow
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.review import ReviewParameters, review_portfolio
+    from partnerflow.flows.review import ReviewParameters, review_portfolio
     imported = time.perf_counter() - started
 
     @flow(name="bench-start-up")
@@ -230,7 +230,7 @@ def table_counts(url: str, tables) -> dict[str, int]:
     """Rows in each of `tables` that exists (after a stage, untimed)."""
     from sqlalchemy import inspect, text
 
-    from models import make_engine
+    from partnerflow.models import make_engine
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stage", choices=("floor", "first", "second"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.batch_size is None:
-        from engine.settings import Settings
+        from partnerflow.engine.settings import Settings
 
         args.batch_size = Settings().review_batch_size
     if args.stage:

@@ -5,18 +5,19 @@ import shutil
 import sys
 from collections import Counter
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
-from cli import render
-from engine import assignments, get_settings, import_files, init_database, outbox
-from engine import status as views
+from partnerflow.cli import render
+from partnerflow.engine import assignments, get_settings, import_files, init_database, outbox
+from partnerflow.engine import status as views
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(str(files("partnerflow.examples")))
 DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to this day
 
 
 def run_demo(directory: Path) -> None:
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     directory.mkdir(parents=True, exist_ok=True)
     database = directory.resolve() / "partnerflow.db"
@@ -32,7 +33,7 @@ def run_demo(directory: Path) -> None:
     render.console.print(f"[bold]1. Imported the sample portfolio[/bold] into {render.shown(database)}: "
                          f"{render.shown(summary)}")
 
-    from cli.main import run_review
+    from partnerflow.cli.main import run_review
 
     render.console.print(f"\n[bold]2. Reviewing it with the Prefect flow[/bold] as of {DEMO_AS_OF} "
                          "(Prefect's ephemeral mode; the first flow of a process takes a few seconds to start)")
@@ -48,7 +49,7 @@ def run_demo(directory: Path) -> None:
         example = _telling_example(portfolio)
         if example:
             render.console.print(f"\n[bold]4. Why {render.shown(example)} is blocked[/bold]")
-            from engine import policy_in_force
+            from partnerflow.engine import policy_in_force
 
             render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
                                                         example, DEMO_AS_OF))

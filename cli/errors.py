@@ -10,10 +10,10 @@ import sys
 
 import typer
 
-from cli.render import visible
-from engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, SettingsError, TaskRefused
-from gates import InvalidDocument
-from models import DatabaseNotReady
+from partnerflow.cli.render import visible
+from partnerflow.engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, SettingsError, TaskRefused
+from partnerflow.gates import InvalidDocument
+from partnerflow.models import DatabaseNotReady
 
 EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, LinkRefused, ChannelRefused)
 

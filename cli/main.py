@@ -11,12 +11,13 @@ from typing import Annotated
 
 import typer
 
-from cli import render
-from cli.errors import reported
-from cli.options import AsOf, Json, parse_date
-from cli.render import shown
-from engine import decide as apply_decision
-from engine import (
+from partnerflow import __version__
+from partnerflow.cli import render
+from partnerflow.cli.errors import reported
+from partnerflow.cli.options import AsOf, Json, parse_date
+from partnerflow.cli.render import shown
+from partnerflow.engine import decide as apply_decision
+from partnerflow.engine import (
     get_settings,
     import_files,
     init_database,
@@ -26,8 +27,8 @@ from engine import (
     ready_engine,
     what_if,
 )
-from engine import status as views
-from gates import InvalidDocument
+from partnerflow.engine import status as views
+from partnerflow.gates import InvalidDocument
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -35,9 +36,19 @@ policy_app = typer.Typer(help="Check, show and try out gate policies.", no_args_
 app.add_typer(policy_app, name="policy")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"partnerflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """Partnerflow: phase-gated business partnerships."""
+
 
 def policy():
-
     return policy_in_force(get_settings().policy_path)
 
 
@@ -45,7 +56,7 @@ def policy():
 @reported
 def init() -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    from models import head_revision
+    from partnerflow.models import head_revision
 
     engine = init_database()
     render.console.print(f"Database ready at {shown(repr(engine.url))} (schema {shown(head_revision())}).")
@@ -58,7 +69,7 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and
 
     The format, every field with its limits, and a complete example: docs/import-format.md.
     """
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         summary = import_files(session, list(paths))
@@ -70,7 +81,7 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and
 def status(key: Annotated[str | None, typer.Argument(help="A partnership key; omit for the portfolio.")] = None,
            as_of: AsOf = None, json: Json = False) -> None:
     """The portfolio, or one partnership with its next gate and every criterion explained."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         if key is None:  # the stored reviews, or every partnership evaluated on the date asked for
@@ -104,12 +115,12 @@ def review(as_of: AsOf = None, json: Json = False,
 
 
 def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
-    from cli.offline import prepare_prefect_environment, run_flow
+    from partnerflow.cli.offline import prepare_prefect_environment, run_flow
 
     prepare_prefect_environment()  # before anything imports Prefect
     with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
-        from engine import progress
-        from flows import ReviewParameters, review_portfolio
+        from partnerflow.engine import progress
+        from partnerflow.flows import ReviewParameters, review_portfolio
 
         with progress.listening(listener):
             return run_flow(review_portfolio, ReviewParameters(as_of=as_of, partnerships=keys, batch_size=batch_size))
@@ -124,7 +135,7 @@ def decide(key: str,
            condition: Annotated[str | None, typer.Option("--condition", help="A conditional go's open item.")] = None,
            as_of: AsOf = None) -> None:
     """Record a gatekeeper's decision at the partnership's next gate."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         outcome = apply_decision(session, policy(), key, verdict, by=by, reason=reason, condition=condition,
@@ -141,7 +152,7 @@ def decide(key: str,
 def history(key: str, json: Json = False) -> None:
     """Every phase change, decision and task of a partnership, oldest first; each decision with what
     it was made on (policy version, every criterion's result, evidence digest)."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         events = partnership_history(session, key)
@@ -199,11 +210,11 @@ def policy_what_if(path: Path, as_of: AsOf = None, json: Json = False) -> None:
 def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo database.")] = Path("demo"),
          ) -> None:
     """Build a fresh demo database from the sample portfolio, review it, and explain it."""
-    from cli.demo import run_demo
+    from partnerflow.cli.demo import run_demo
 
     run_demo(directory)
 
 
-from cli import work  # noqa: E402  (registers the task, channel, member and notification commands)
+from partnerflow.cli import work  # noqa: E402  (registers the task, channel, member and notification commands)
 
 work.register(app)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from engine import clock
+from partnerflow.engine import clock
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]

@@ -5,11 +5,11 @@ from typing import Annotated
 
 import typer
 
-from cli import render
-from cli.errors import reported
-from cli.options import AsOf, Json, parse_date
-from cli.render import shown
-from engine import assignments, channels, get_settings, members, outbox, ready_engine
+from partnerflow.cli import render
+from partnerflow.cli.errors import reported
+from partnerflow.cli.options import AsOf, Json, parse_date
+from partnerflow.cli.render import shown
+from partnerflow.engine import assignments, channels, get_settings, members, outbox, ready_engine
 
 task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
 channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
@@ -32,7 +32,7 @@ def tasks(owner: Annotated[str | None, typer.Option("--owner", help="Only this p
           status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
           as_of: AsOf = None, json: Json = False) -> None:
     """Tasks opened by reviews, soonest due first."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         found = assignments.listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
@@ -46,7 +46,7 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
               note: Annotated[str, typer.Option("--note", help="What was done; kept with the task.")] = "",
               token: Annotated[str | None, typer.Option("--token", help="The signed link's token.")] = None) -> None:
     """Complete a task: by id (its assignee, the owner or a program manager), or with a signed link."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     if (task_id is None) == (token is None):
         raise typer.BadParameter("give a task id with --by, or --token", param_hint="TASK_ID")
@@ -65,7 +65,7 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
 def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="The new assignee's email.")],
                   by: Annotated[str, typer.Option("--by", help="Who moves it.")]) -> None:
     """Move an open task to another person."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         moved = assignments.reassign(session, task_id, to=to, by=by)
@@ -80,7 +80,7 @@ def notifications(ctx: typer.Context,
     """List notifications with their status and last error."""
     if ctx.invoked_subcommand is not None:
         return
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         found = outbox.listing(session, status=status)
@@ -92,7 +92,7 @@ def notifications(ctx: typer.Context,
 def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="Notification ids.")] = None,
                         dead: Annotated[bool, typer.Option("--dead", help="Every dead notification.")] = False) -> None:
     """Make notifications due again (after fixing a template, a channel or a receiver)."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     if not ids and not dead:
         raise typer.BadParameter("name notification ids, or --dead")
@@ -104,11 +104,11 @@ def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="No
 @reported
 def dispatch(json: Json = False) -> None:
     """Deliver the notifications that are due (the Prefect dispatch flow)."""
-    from cli.offline import prepare_prefect_environment, run_flow
+    from partnerflow.cli.offline import prepare_prefect_environment, run_flow
 
     ready_engine()
     prepare_prefect_environment()
-    from flows import dispatch_notifications
+    from partnerflow.flows import dispatch_notifications
 
     result = run_flow(dispatch_notifications)
     if json:
@@ -127,7 +127,7 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
                 digest: Annotated[bool, typer.Option("--digest", help="A daily digest instead of each task.")] = False
                 ) -> None:
     """Add a way to reach a person. Webhook, Slack and Teams URLs must be public unless allowed."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
@@ -143,7 +143,7 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
 @reported
 def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Json = False) -> None:
     """Configured channels (secrets and URL paths are not shown)."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         found = channels.channels(session, email)
@@ -164,7 +164,7 @@ def channel_reseal() -> None:
     Seals values stored in plain text by an earlier version and values sealed with
     PARTNERFLOW_PREVIOUS_SECRET_KEY (set it to the old key after changing the secret key).
     """
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         done = channels.reseal(session)
@@ -180,7 +180,7 @@ def channel_reseal() -> None:
 @reported
 def channel_remove(channel_id: int) -> None:
     """Remove a channel; its person falls back to the inbox if none is left."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         channels.remove_channel(session, channel_id)
@@ -192,7 +192,7 @@ def channel_remove(channel_id: int) -> None:
 def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", help="The owner or a program manager.")]
                   ) -> None:
     """Remove a person from a partnership; their open tasks move by the owner-role rules."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         removal = members.remove_member(session, key, email, by=by)
@@ -207,7 +207,7 @@ def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Wh
                     starts: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
                     ends: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")]) -> None:
     """Out of office: new tasks, reminders and gate votes go to the delegate meanwhile."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     with session_scope(ready_engine()) as session:
         members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine import audit, clock, links, outbox
-from engine.links import LinkRefused
-from engine.lookup import NotFound, person_by_email
-from engine.notices import context_of
-from models import Partnership, Person, Task
+from partnerflow.engine import audit, clock, links, outbox
+from partnerflow.engine.links import LinkRefused
+from partnerflow.engine.lookup import NotFound, person_by_email
+from partnerflow.engine.notices import context_of
+from partnerflow.models import Partnership, Person, Task
 
 T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
 

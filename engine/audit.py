@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from models import AuditEvent
+from partnerflow.models import AuditEvent
 
 
 def record(session: Session, kind: str, *, actor: str, at: datetime, partnership_id: int | None = None,

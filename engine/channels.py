@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from engine import audit, clock
-from engine.lookup import person_by_email
-from engine.sealing import LONGEST_SEALED_ADDRESS, SEALED_ADDRESSES, Keyring, Unreadable
-from engine.settings import get_settings
-from models import Channel, Notification, Person
-from notify.message import Target
-from notify.targets import InvalidTarget, validate_target
+from partnerflow.engine import audit, clock
+from partnerflow.engine.lookup import person_by_email
+from partnerflow.engine.sealing import LONGEST_SEALED_ADDRESS, SEALED_ADDRESSES, Keyring, Unreadable
+from partnerflow.engine.settings import get_settings
+from partnerflow.models import Channel, Notification, Person
+from partnerflow.notify.message import Target
+from partnerflow.notify.targets import InvalidTarget, validate_target
 
 KINDS = ("email", "webhook", "slack", "teams", "inbox")
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine import audit, outbox
-from engine.notices import context_of
-from engine.tasks import active_delegations
-from models import Partnership, Person, Task
+from partnerflow.engine import audit, outbox
+from partnerflow.engine.notices import context_of
+from partnerflow.engine.tasks import active_delegations
+from partnerflow.models import Partnership, Person, Task
 
 KIND = "condition"
 PRACTICE = "trust_credibility"  # a condition is a commitment made at the gate: honoring it builds trust

@@ -4,9 +4,9 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
-from engine.channels import reseal
-from engine.settings import get_settings
-from models import make_engine, require_current, session_scope, upgrade
+from partnerflow.engine.channels import reseal
+from partnerflow.engine.settings import get_settings
+from partnerflow.models import make_engine, require_current, session_scope, upgrade
 
 
 @lru_cache(maxsize=4)

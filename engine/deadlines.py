@@ -13,12 +13,12 @@ from typing import NamedTuple
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from engine import clock
-from engine.notices import context_of
-from engine.outbox import Outgoing, enqueue
-from engine.tasks import active_delegations
-from gates import Policy
-from models import Channel, Partnership, Person, Task
+from partnerflow.engine import clock
+from partnerflow.engine.notices import context_of
+from partnerflow.engine.outbox import Outgoing, enqueue
+from partnerflow.engine.tasks import active_delegations
+from partnerflow.gates import Policy
+from partnerflow.models import Channel, Partnership, Person, Task
 
 T, P, PE, C = Task.__table__.c, Partnership.__table__.c, Person.__table__.c, Channel.__table__.c
 

@@ -15,14 +15,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from engine import audit, clock, transitions
-from engine.conditions import open_condition
-from engine.gatekeepers import gatekeepers_by_partnership, may_stop
-from engine.lookup import partnership_by_key, person_by_email
-from engine.transitions import Transition
-from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
-from gates.policy import Gate
-from models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
+from partnerflow.engine import audit, clock, transitions
+from partnerflow.engine.conditions import open_condition
+from partnerflow.engine.gatekeepers import gatekeepers_by_partnership, may_stop
+from partnerflow.engine.lookup import partnership_by_key, person_by_email
+from partnerflow.engine.transitions import Transition
+from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
+from partnerflow.gates.policy import Gate
+from partnerflow.models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 

@@ -16,13 +16,13 @@ import httpx
 from sqlalchemy import Engine, bindparam, insert, or_, select, update
 from sqlmodel import Session
 
-from engine import clock, links
-from engine.sealing import Keyring, Unreadable
-from engine.settings import Settings
-from models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
-from notify import render_message
-from notify.channels import CheckedClient, SmtpSettings, deliver_all
-from notify.message import Delivery, Message, Target
+from partnerflow.engine import clock, links
+from partnerflow.engine.sealing import Keyring, Unreadable
+from partnerflow.engine.settings import Settings
+from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
+from partnerflow.notify import render_message
+from partnerflow.notify.channels import CheckedClient, SmtpSettings, deliver_all
+from partnerflow.notify.message import Delivery, Message, Target
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)

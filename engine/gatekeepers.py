@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models import PartnershipParty, Person
+from partnerflow.models import PartnershipParty, Person
 
 PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
 PP, PE = PartnershipParty.__table__.c, Person.__table__.c

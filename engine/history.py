@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine.lookup import partnership_by_key
-from models import AuditEvent, Decision, Person
+from partnerflow.engine.lookup import partnership_by_key
+from partnerflow.models import AuditEvent, Decision, Person
 
 PE = Person.__table__.c
 PERSON_FIELDS = {"task.opened": ("assignee",), "task.reassigned": ("from", "to")}  # data fields holding a person id

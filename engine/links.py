@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from models import UsedLink
+from partnerflow.models import UsedLink
 
 LIFETIME = timedelta(days=30)
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import Partnership, Person
+from partnerflow.models import Partnership, Person
 
 
 class NotFound(LookupError):

@@ -6,12 +6,12 @@ from typing import NamedTuple
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from engine import audit, clock, outbox
-from engine.assignments import TaskRefused
-from engine.lookup import partnership_by_key, person_by_email
-from engine.notices import context_of
-from engine.tasks import assignee
-from models import Delegation, Member, Person, Task, load_snapshots
+from partnerflow.engine import audit, clock, outbox
+from partnerflow.engine.assignments import TaskRefused
+from partnerflow.engine.lookup import partnership_by_key, person_by_email
+from partnerflow.engine.notices import context_of
+from partnerflow.engine.tasks import assignee
+from partnerflow.models import Delegation, Member, Person, Task, load_snapshots
 
 
 class Removal(NamedTuple):

@@ -5,11 +5,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from engine.gatekeepers import gatekeepers_by_partnership, program_office
-from engine.outbox import Outgoing
-from engine.tasks import Opened, active_delegations, practice_words
-from gates import PartnershipSnapshot
-from models import Partnership
+from partnerflow.engine.gatekeepers import gatekeepers_by_partnership, program_office
+from partnerflow.engine.outbox import Outgoing
+from partnerflow.engine.tasks import Opened, active_delegations, practice_words
+from partnerflow.gates import PartnershipSnapshot
+from partnerflow.models import Partnership
 
 P = Partnership.__table__.c
 

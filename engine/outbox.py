@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from engine import clock
-from models import Channel, Notification, Person
+from partnerflow.engine import clock
+from partnerflow.models import Channel, Notification, Person
 
 DIGESTED = frozenset({"task.opened", "task.reminder"})
 C, N, PE = Channel.__table__.c, Notification.__table__.c, Person.__table__.c

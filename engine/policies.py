@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from gates import DocumentError, InvalidDocument, Policy, decode, parse_policy
+from partnerflow.gates import DocumentError, InvalidDocument, Policy, decode, parse_policy
 
 
 def read_policy(path: Path) -> Policy:

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from engine.review import ReviewReport
-from notify import render
+from partnerflow.engine.review import ReviewReport
+from partnerflow.notify import render
 
 
 def review_summary(report: ReviewReport, *, as_of: date, policy_version: str) -> str:

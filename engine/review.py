@@ -16,10 +16,10 @@ from datetime import date, datetime
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import Session
 
-from engine import clock, notices, outbox, tasks, transitions
-from engine.transitions import Transition
-from gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
-from models import GateReview, Partnership, load_snapshots
+from partnerflow.engine import clock, notices, outbox, tasks, transitions
+from partnerflow.engine.transitions import Transition
+from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
+from partnerflow.models import GateReview, Partnership, load_snapshots
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -179,7 +179,7 @@ def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateE
 def review_portfolio(engine, policy: Policy, as_of: date, *, batch_size: int, now: datetime | None = None,
                      on_batch=None) -> ReviewReport:
     """Review every live partnership, one transaction per batch. Callable without Prefect."""
-    from models import session_scope
+    from partnerflow.models import session_scope
 
     now = now or clock.now()
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from engine.settings import Settings
+from partnerflow.engine.settings import Settings
 
 PREFIX = "enc:v1:"
 LABEL = b"partnerflow channel credentials v1"

@@ -10,13 +10,14 @@ import math
 import string
 from collections import Counter
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "gates" / "default_policy.yaml"
+DEFAULT_POLICY = Path(str(files("partnerflow.gates") / "default_policy.yaml"))
 PLACEHOLDER_SECRET = "change-me-development-only"
 KEY_BITS = 256  # 32 bytes
 ALPHABETS = ((frozenset(string.digits), 10), (frozenset(string.hexdigits), 16),

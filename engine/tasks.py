@@ -11,9 +11,9 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, select, update
 from sqlmodel import Session
 
-from engine import audit
-from gates import PRACTICE_BY_KEY, CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from models import Delegation, Task
+from partnerflow.engine import audit
+from partnerflow.gates import PRACTICE_BY_KEY, CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
+from partnerflow.models import Delegation, Task
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import tuple_, update
 from sqlmodel import Session
 
-from engine import audit, notices, outbox, tasks
-from models import Partnership
+from partnerflow.engine import audit, notices, outbox, tasks
+from partnerflow.models import Partnership
 
 P = Partnership.__table__.c
 

@@ -5,9 +5,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from engine.review import plan_batches
-from gates import GateEvaluation, Policy, evaluate
-from models import load_snapshots
+from partnerflow.engine.review import plan_batches
+from partnerflow.gates import GateEvaluation, Policy, evaluate
+from partnerflow.models import load_snapshots
 
 
 class Flip(NamedTuple):

@@ -3,8 +3,8 @@
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from engine import get_engine, get_settings, policy_in_force, ready_engine, sweep
-from models import session_scope
+from partnerflow.engine import get_engine, get_settings, policy_in_force, ready_engine, sweep
+from partnerflow.models import session_scope
 
 
 @task(name="sweep-deadlines", cache_policy=NO_CACHE)

@@ -9,7 +9,7 @@ from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
-from engine import DispatchReport, Settings, dispatch_batch, get_engine, get_settings, ready_engine
+from partnerflow.engine import DispatchReport, Settings, dispatch_batch, get_engine, get_settings, ready_engine
 
 
 def settings_with_secrets() -> Settings:

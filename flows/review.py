@@ -11,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from engine import (
+from partnerflow.engine import (
     ReviewReport,
     clock,
     get_engine,
@@ -24,8 +24,8 @@ from engine import (
     review_batch,
     review_summary,
 )
-from gates import Policy
-from models import session_scope
+from partnerflow.gates import Policy
+from partnerflow.models import session_scope
 
 
 class ReviewParameters(BaseModel):

@@ -3,12 +3,12 @@
 Pure: no database, network, Prefect or clock. `as_of` is always a parameter.
 """
 
-from gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
-from gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
-from gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
-from gates.practices import PHASES, PRACTICE_BY_KEY, PRACTICES, Practice, next_phase, previous_phase
-from gates.registry import CHECKS, Outcome
-from gates.snapshot import PartnershipSnapshot
+from partnerflow.gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
+from partnerflow.gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
+from partnerflow.gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
+from partnerflow.gates.practices import PHASES, PRACTICE_BY_KEY, PRACTICES, Practice, next_phase, previous_phase
+from partnerflow.gates.registry import CHECKS, Outcome
+from partnerflow.gates.snapshot import PartnershipSnapshot
 
 __all__ = [
     "CHECKS", "PHASES", "PRACTICES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",

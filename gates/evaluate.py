@@ -3,9 +3,9 @@
 from datetime import date
 from typing import NamedTuple
 
-from gates.policy import Criterion, Gate, Policy
-from gates.registry import CHECKS
-from gates.snapshot import PartnershipSnapshot
+from partnerflow.gates.policy import Criterion, Gate, Policy
+from partnerflow.gates.registry import CHECKS
+from partnerflow.gates.snapshot import PartnershipSnapshot
 
 
 class CriterionResult(NamedTuple):

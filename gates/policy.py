@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-import gates.checks  # noqa: F401  (registers the checks)
-from gates.documents import DocumentError, InvalidDocument, Located, parse_yaml
-from gates.practices import PHASES, PRACTICE_BY_KEY, next_phase
-from gates.registry import CHECKS
+import partnerflow.gates.checks  # noqa: F401  (registers the checks)
+from partnerflow.gates.documents import DocumentError, InvalidDocument, Located, parse_yaml
+from partnerflow.gates.practices import PHASES, PRACTICE_BY_KEY, next_phase
+from partnerflow.gates.registry import CHECKS
 
 
 class _Strict(BaseModel):

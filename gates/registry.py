@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from gates.snapshot import PartnershipSnapshot
+from partnerflow.gates.snapshot import PartnershipSnapshot
 
 
 class Outcome(NamedTuple):

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import partnerflow.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from models.db import make_engine
+        from partnerflow.models.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as connection:

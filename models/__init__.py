@@ -3,16 +3,16 @@
 Functions take the session or connection from the caller and never commit.
 """
 
-from models.core import Member, Party, Partnership, PartnershipParty, Person, Program
-from models.db import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, session_scope, upgrade
-from models.evidence import (
+from partnerflow.models.core import Member, Party, Partnership, PartnershipParty, Person, Program
+from partnerflow.models.db import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, session_scope, upgrade
+from partnerflow.models.evidence import (
     Agreement, BusinessCase, CommunicationPlan, Commitment, Initiative, KnowledgeSession, Measurement, Meeting,
     Metric, Opportunity, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
 )
-from models.outbox import DeliveryAttempt, Notification
-from models.records import AuditEvent, Decision, GateReview
-from models.snapshots import load_snapshots
-from models.work import Channel, Delegation, Task, UsedLink
+from partnerflow.models.outbox import DeliveryAttempt, Notification
+from partnerflow.models.records import AuditEvent, Decision, GateReview
+from partnerflow.models.snapshots import load_snapshots
+from partnerflow.models.work import Channel, Delegation, Task, UsedLink
 
 EVIDENCE_TABLES = (
     BusinessCase, Win, Agreement, Signature, ProcessOwner, Risk, Stakeholder, Commitment, Problem, Metric,

@@ -7,13 +7,14 @@ never read settings: the URL comes from the caller.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(str(files("partnerflow.migrations")))  # package data: the same in a checkout and a wheel
 
 
 class DatabaseNotReady(Exception):

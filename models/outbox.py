@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from models.core import timestamp_column
-from models.work import optional_timestamp
+from partnerflow.models.core import timestamp_column
+from partnerflow.models.work import optional_timestamp
 
 
 class Notification(SQLModel, table=True):

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from models.core import timestamp_column
+from partnerflow.models.core import timestamp_column
 
 
 class GateReview(SQLModel, table=True):

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-import gates.snapshot as snap
-from models import core, evidence, work
+import partnerflow.gates.snapshot as snap
+from partnerflow.models import core, evidence, work
 
 P, PP, PE, M = (core.Partnership.__table__.c, core.PartnershipParty.__table__.c, core.Person.__table__.c,
                 core.Member.__table__.c)

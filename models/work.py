@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.core import timestamp_column
+from partnerflow.models.core import timestamp_column
 
 
 def optional_timestamp() -> Column:

@@ -12,8 +12,8 @@ from typing import Any
 
 from jinja2 import TemplateNotFound
 
-from notify.message import Message
-from notify.templating import environment
+from partnerflow.notify.message import Message
+from partnerflow.notify.templating import environment
 
 FOLDER = "notifications"
 

@@ -21,7 +21,7 @@ import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from notify.message import CHANNELS, Target
+from partnerflow.notify.message import CHANNELS, Target
 
 URL_CHANNELS = frozenset({"webhook", "slack", "teams"})
 LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

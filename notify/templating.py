@@ -9,13 +9,13 @@ What people typed is shown as typed in every format: HTML is autoescaped; the fi
 """
 
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from partnerflow.notify import escaping
 
-from notify import escaping
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(str(files("partnerflow.templates")))
 
 
 @lru_cache(maxsize=4)

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
-from engine import clock
-from engine.settings import get_settings
-from models import make_engine, upgrade
+from partnerflow.engine import clock
+from partnerflow.engine.settings import get_settings
+from partnerflow.models import make_engine, upgrade
 from tests.factories import NOW
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from engine import clock
-from models import (
+from partnerflow.engine import clock
+from partnerflow.models import (
     Agreement,
     BusinessCase,
     Commitment,

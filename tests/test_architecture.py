@@ -1,6 +1,7 @@
 """The arrows of DESIGN.md, the public faces of the rooms, and the one write path."""
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -16,13 +17,28 @@ FORBIDDEN = {
 }
 
 
-def imports_of(room: str):
+ROOMS = ("gates", "models", "engine", "flows", "notify", "cli")
+
+
+def imports_of(room: str, *, as_written: bool = False):
+    """The modules each file of `room` imports, with the `partnerflow.` prefix taken off (unless `as_written`)."""
     for path in sorted((ROOT / room).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
-                yield path, [alias.name for alias in node.names]
+                names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                yield path, [node.module]
+                names = [node.module]
+            else:
+                continue
+            yield path, names if as_written else [name.removeprefix("partnerflow.") for name in names]
+
+
+@pytest.mark.parametrize("room", [*ROOMS, "migrations", "tests", "bench"])
+def test_every_import_of_our_code_goes_through_the_one_import_name(room):
+    """`import engine` would load a second copy of a room beside `partnerflow.engine` (and fails once installed)."""
+    bare = [(str(path.relative_to(ROOT)), name) for path, names in imports_of(room, as_written=True)
+            for name in names if name.split(".")[0] in ROOMS]
+    assert bare == []
 
 
 @pytest.mark.parametrize("room", sorted(FORBIDDEN))
@@ -59,7 +75,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("notify", {"environment", "render", "render_message"}),
 ])
 def test_public_faces_are_pinned(package, exported):
-    module = __import__(package)
+    module = importlib.import_module(f"partnerflow.{package}")
     assert set(module.__all__) == exported
     assert all(hasattr(module, name) for name in module.__all__)
 

@@ -27,15 +27,15 @@ import pytest
 from markdown_it import MarkdownIt
 from sqlmodel import select
 
-from engine.notices import task_context
-from engine.policies import read_policy
-from engine.reports import review_summary
-from engine.review import ReviewReport, review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Partnership, Task, session_scope
-from notify import render_message
-from notify.channels import SmtpSettings, verify
-from notify.message import Message, Target
+from partnerflow.engine.notices import task_context
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.reports import review_summary
+from partnerflow.engine.review import ReviewReport, review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Partnership, Task, session_scope
+from partnerflow.notify import render_message
+from partnerflow.notify.channels import SmtpSettings, verify
+from partnerflow.notify.message import Message, Target
 from tests import factories
 from tests.cli.commands import run
 from tests.conftest import BACKENDS

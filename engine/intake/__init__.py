@@ -12,12 +12,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from engine import clock
-from engine.intake.apply import ImportSummary, apply_reading
-from engine.intake.check import check_reading
-from engine.intake.existing import load_existing
-from engine.intake.read import read_documents
-from gates.documents import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
+from partnerflow.engine import clock
+from partnerflow.engine.intake.apply import ImportSummary, apply_reading
+from partnerflow.engine.intake.check import check_reading
+from partnerflow.engine.intake.existing import load_existing
+from partnerflow.engine.intake.read import read_documents
+from partnerflow.gates.documents import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
 
 __all__ = ["ImportSummary", "import_documents", "import_files"]
 

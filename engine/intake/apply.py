@@ -10,12 +10,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, Table, insert, update
 from sqlmodel import Session
 
-from engine import audit
-from engine.channels import write_channels
-from engine.intake.existing import Existing
-from engine.intake.read import KEY_FIELDS, Item, Reading
-from engine.intake.schema import PartnershipIn
-from engine.intake.sections import (
+from partnerflow.engine import audit
+from partnerflow.engine.channels import write_channels
+from partnerflow.engine.intake.existing import Existing
+from partnerflow.engine.intake.read import KEY_FIELDS, Item, Reading
+from partnerflow.engine.intake.schema import PartnershipIn
+from partnerflow.engine.intake.sections import (
     EVIDENCE_SECTIONS,
     SECTIONS,
     Ids,
@@ -26,7 +26,7 @@ from engine.intake.sections import (
     replace_records,
     row_of,
 )
-from models import Partnership, Party, Person, Program
+from partnerflow.models import Partnership, Party, Person, Program
 
 PARTNERSHIP_FIELDS = ("name", "kind", "program", "sponsor", "owner")  # may change on an existing partnership
 ENTITIES = (("programs", Program, "program"), ("parties", Party, "party"), ("people", Person, "person"))

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from engine.intake.fields import (
+from partnerflow.engine.intake.fields import (
     MOST_PARTIES,
     Day,
     Days,

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlmodel import Session
 
-from engine.intake.fields import is_email, is_key
-from engine.intake.read import KEY_FIELDS, Reading
-from engine.intake.schema import references
-from models import Partnership, PartnershipParty, Party, Person, Program
+from partnerflow.engine.intake.fields import is_email, is_key
+from partnerflow.engine.intake.read import KEY_FIELDS, Reading
+from partnerflow.engine.intake.schema import references
+from partnerflow.models import Partnership, PartnershipParty, Party, Person, Program
 
 ENTITY_OF_REFERENCE = {"program": "programs", "party": "parties", "person": "people", "partnership": "partnerships"}
 TABLES = {"programs": Program, "parties": Party, "people": Person, "partnerships": Partnership}

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.intake.schema import ENTITY_SHAPES, Shape
-from gates.documents import UNREADABLE, DocumentError, InvalidDocument, Located, decode, field_name, parse_yaml
+from partnerflow.engine.intake.schema import ENTITY_SHAPES, Shape
+from partnerflow.gates.documents import UNREADABLE, DocumentError, InvalidDocument, Located, decode, field_name, parse_yaml
 
 KEY_FIELDS = {"programs": "key", "parties": "key", "people": "email", "partnerships": "key"}
 CSV_COLUMNS = ("key", "name", "kind", "program", "parties", "phase", "phase_since", "sponsor", "owner")

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from engine.intake.evidence import EvidenceIn
-from engine.intake.fields import (
+from partnerflow.engine.intake.evidence import EvidenceIn
+from partnerflow.engine.intake.fields import (
     MOST_CHANNELS,
     MOST_PARTIES,
     MOST_ROLES,
@@ -27,7 +27,7 @@ from engine.intake.fields import (
     entries,
     references,
 )
-from models.core import KIND_VALUES, PHASE_VALUES
+from partnerflow.models.core import KIND_VALUES, PHASE_VALUES
 
 __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
 

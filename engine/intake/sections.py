@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, delete, insert, select
 from sqlmodel import Session
 
-from engine.intake.schema import PartnershipIn, Shape
-from models import (
+from partnerflow.engine.intake.schema import PartnershipIn, Shape
+from partnerflow.models import (
     Agreement,
     BusinessCase,
     Commitment,

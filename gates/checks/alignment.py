@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from gates.registry import Outcome, check, failed, passed
-from gates.snapshot import Agreement, PartnershipSnapshot
+from partnerflow.gates.registry import Outcome, check, failed, passed
+from partnerflow.gates.snapshot import Agreement, PartnershipSnapshot
 
 
 def _names(snapshot: PartnershipSnapshot, party_ids) -> str:

@@ -2,8 +2,8 @@
 
 from datetime import date, timedelta
 
-from gates.registry import Outcome, check, failed, passed
-from gates.snapshot import PartnershipSnapshot
+from partnerflow.gates.registry import Outcome, check, failed, passed
+from partnerflow.gates.snapshot import PartnershipSnapshot
 
 
 @check

@@ -15,15 +15,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from notify.channels.connections import CheckedClient
-from notify.channels.email import SmtpSettings, deliver_emails
-from notify.channels.inbox import deliver_inbox
-from notify.channels.posting import refused
-from notify.channels.slack import deliver_slack
-from notify.channels.teams import deliver_teams
-from notify.channels.webhook import InvalidSignature, deliver_webhook, sign, verify
-from notify.message import Delivery, Message, Target, failed
-from notify.targets import InvalidTarget, checked_form
+from partnerflow.notify.channels.connections import CheckedClient
+from partnerflow.notify.channels.email import SmtpSettings, deliver_emails
+from partnerflow.notify.channels.inbox import deliver_inbox
+from partnerflow.notify.channels.posting import refused
+from partnerflow.notify.channels.slack import deliver_slack
+from partnerflow.notify.channels.teams import deliver_teams
+from partnerflow.notify.channels.webhook import InvalidSignature, deliver_webhook, sign, verify
+from partnerflow.notify.message import Delivery, Message, Target, failed
+from partnerflow.notify.targets import InvalidTarget, checked_form
 
 __all__ = ["CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign", "verify"]
 log = logging.getLogger(__name__)

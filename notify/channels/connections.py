@@ -21,7 +21,7 @@ import anyio
 import httpcore
 import httpx
 
-from notify.targets import Resolver, checked_addresses, resolve
+from partnerflow.notify.targets import Resolver, checked_addresses, resolve
 
 Verify = ssl.SSLContext | str | bool
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own default

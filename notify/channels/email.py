@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from notify.channels.mime import compose, envelope_sender
-from notify.message import Delivery, Message, Target, delivered, failed
+from partnerflow.notify.channels.mime import compose, envelope_sender
+from partnerflow.notify.message import Delivery, Message, Target, delivered, failed
 
 log = logging.getLogger(__name__)
 CONNECTIONS_PER_BATCH = 2  # the first, and one more if the server drops it

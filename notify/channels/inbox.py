@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notify.message import Delivery, Message, Target, delivered
+from partnerflow.notify.message import Delivery, Message, Target, delivered
 
 
 def deliver_inbox(message: Message, target: Target) -> Delivery:

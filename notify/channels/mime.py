@@ -6,7 +6,7 @@ import re
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from notify.message import Message
+from partnerflow.notify.message import Message
 
 
 def compose(message: Message, recipient: str, sender: str, timestamp: int) -> EmailMessage:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from notify.message import Delivery, delivered, failed
-from notify.targets import InvalidTarget, UnresolvableHost
+from partnerflow.notify.message import Delivery, delivered, failed
+from partnerflow.notify.targets import InvalidTarget, UnresolvableHost
 
 log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({408, 429})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from notify.channels.posting import post_payload
-from notify.message import Delivery, Message, Target
+from partnerflow.notify.channels.posting import post_payload
+from partnerflow.notify.message import Delivery, Message, Target
 
 
 async def deliver_slack(http: httpx.AsyncClient, message: Message, target: Target) -> Delivery:

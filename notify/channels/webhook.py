@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from notify.channels.posting import post_json
-from notify.message import Delivery, Message, Target, failed
+from partnerflow.notify.channels.posting import post_json
+from partnerflow.notify.message import Delivery, Message, Target, failed
 
 
 class InvalidSignature(ValueError):

@@ -1,9 +1,9 @@
 import pytest
 
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import session_scope
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import session_scope
 from tests import factories
 from tests.factories import AS_OF
 

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from engine.settings import DEFAULT_POLICY
+from partnerflow.engine.settings import DEFAULT_POLICY
 from tests.cli.commands import run
 from tests.factories import AS_OF
 
@@ -97,8 +97,8 @@ def test_decide_and_history(reviewed):
 
 
 def test_history_shows_what_a_decision_was_made_on_and_people_not_ids(reviewed):
-    from engine import read_policy
-    from models import Decision, Task, session_scope
+    from partnerflow.engine import read_policy
+    from partnerflow.models import Decision, Task, session_scope
 
     code, out, _ = run("decide", "acme-supply", "go", "--by", "gina@northwind.example", "--reason", "Solid [b]case",
                        "--condition", "Sign the [/] annex", "--as-of", AS_OF)
@@ -130,7 +130,7 @@ def test_a_bad_date_is_a_usage_error(reviewed):
 
 def test_an_uninitialized_database_says_to_run_init(tmp_path, monkeypatch):
     monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
-    from engine.settings import get_settings
+    from partnerflow.engine.settings import get_settings
 
     get_settings.cache_clear()
     for command in (("status",), ("history", "x"), ("tasks",), ("review",)):
@@ -145,7 +145,7 @@ def test_an_uninitialized_database_says_to_run_init(tmp_path, monkeypatch):
 def test_an_empty_database_file_says_it_is_not_initialized(tmp_path, monkeypatch):
     (tmp_path / "empty.db").touch()
     monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    from engine.settings import get_settings
+    from partnerflow.engine.settings import get_settings
 
     get_settings.cache_clear()
     code, _, err = run("status")
@@ -155,7 +155,7 @@ def test_an_empty_database_file_says_it_is_not_initialized(tmp_path, monkeypatch
 
 def test_a_database_that_does_not_answer_is_named(monkeypatch):
     monkeypatch.setenv("PARTNERFLOW_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    from engine.settings import get_settings
+    from partnerflow.engine.settings import get_settings
 
     get_settings.cache_clear()
     code, _, err = run("status")
@@ -198,7 +198,7 @@ def test_policy_what_if_lists_flips_and_writes_nothing(reviewed, tmp_path):
 
 
 def test_help_and_status_answer_without_importing_prefect(database_url):
-    script = ("import sys\nfrom cli.main import app\n"
+    script = ("import sys\nfrom partnerflow.cli.main import app\n"
               "for args in (['--help'], ['status'], ['policy', 'show']):\n"
               "    try:\n        app(args)\n    except SystemExit as exit:\n        assert exit.code == 0, args\n"
               "assert 'prefect' not in sys.modules, 'prefect was imported'\n")
@@ -228,8 +228,8 @@ def test_import_of_the_sample_portfolio(engine):
 
 def test_an_error_quoting_control_characters_cannot_drive_the_terminal(capsys):
     """A refusal may quote what someone typed; its escape sequences are printed, not obeyed."""
-    from cli.errors import reported
-    from engine import NotFound
+    from partnerflow.cli.errors import reported
+    from partnerflow.engine import NotFound
 
     @reported
     def refuse():

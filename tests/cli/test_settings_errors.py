@@ -2,9 +2,9 @@
 
 import pytest
 
-from cli.errors import reported
-from cli.main import app
-from engine import get_settings
+from partnerflow.cli.errors import reported
+from partnerflow.cli.main import app
+from partnerflow.engine import get_settings
 from tests.cli.commands import run
 
 PASSWORD = "hunter2-smtp-password-never-shown"

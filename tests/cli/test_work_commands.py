@@ -2,8 +2,8 @@
 
 import json
 
-from engine import channels, links
-from models import Channel, Notification, Task, session_scope
+from partnerflow.engine import channels, links
+from partnerflow.models import Channel, Notification, Task, session_scope
 from tests import factories
 from tests.cli.commands import run
 
@@ -31,7 +31,7 @@ def test_task_done_by_hand_and_refused_for_a_stranger(reviewed):
 
 
 def test_task_done_with_a_token_works_once(reviewed):
-    from engine import get_settings
+    from partnerflow.engine import get_settings
 
     task = first_task(reviewed)
     token = links.sign(get_settings().secret_key, task.id, task.assignee_id, now=factories.clock.now())

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings, links
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from gates import evaluate
-from models import AuditEvent, Person, Task, load_snapshots, session_scope
+from partnerflow.engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings, links
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.gates import evaluate
+from partnerflow.models import AuditEvent, Person, Task, load_snapshots, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 
@@ -141,7 +141,7 @@ def test_how_fast_owners_act_becomes_evidence_for_the_trust_criterion(engine, wo
 
 
 def test_status_shows_the_owners_response_time(engine, world):
-    from engine import status
+    from partnerflow.engine import status
 
     complete(engine, open_task(engine, "meetings-at-cadence").id, "pmo@northwind.example",
              now=TOLD + timedelta(days=2))

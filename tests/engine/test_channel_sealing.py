@@ -5,13 +5,13 @@ import json
 import pytest
 from sqlmodel import select
 
-from engine import ChannelRefused, channels, dispatch_all, get_settings, outbox
-from engine.dispatch import UNREADABLE
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.sealing import PREFIX, Keyring, Unreadable
-from engine.settings import DEFAULT_POLICY
-from models import AuditEvent, Channel, Notification, session_scope
+from partnerflow.engine import ChannelRefused, channels, dispatch_all, get_settings, outbox
+from partnerflow.engine.dispatch import UNREADABLE
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.sealing import PREFIX, Keyring, Unreadable
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import AuditEvent, Channel, Notification, session_scope
 from tests import factories
 from tests.cli.commands import run
 from tests.factories import AS_OF, NOW

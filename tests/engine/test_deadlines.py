@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine import dispatch_all, get_settings, sweep
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Channel, Notification, Person, Task, session_scope
+from partnerflow.engine import dispatch_all, get_settings, sweep
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Channel, Notification, Person, Task, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 
@@ -85,7 +85,7 @@ def test_a_digest_person_gets_one_message_a_day_instead_of_one_per_task(engine):
 
 
 def test_reminders_go_to_the_delegate_while_the_owner_is_out_of_office(engine, told):
-    from models import Delegation
+    from partnerflow.models import Delegation
 
     with session_scope(engine) as session:
         session.add(Delegation(person_id=told.owner.id, delegate_id=told.our_gatekeepers[1].id,

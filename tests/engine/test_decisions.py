@@ -4,14 +4,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
 
-from engine import status
-from engine.decisions import DecisionRefused, decide, votes_still_needed
-from engine.history import partnership_history
-from engine.lookup import NotFound
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Decision, Notification, Partnership, Party, Person, Task, Win, session_scope
+from partnerflow.engine import status
+from partnerflow.engine.decisions import DecisionRefused, decide, votes_still_needed
+from partnerflow.engine.history import partnership_history
+from partnerflow.engine.lookup import NotFound
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Decision, Notification, Partnership, Party, Person, Task, Win, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 
@@ -184,7 +184,7 @@ def test_every_vote_bumps_the_version_so_concurrent_votes_conflict(ready):
 def test_a_delegate_votes_for_an_out_of_office_gatekeeper_and_the_record_shows_both(ready):
     from datetime import date
 
-    from models import AuditEvent, Delegation
+    from partnerflow.models import AuditEvent, Delegation
 
     with session_scope(ready) as session:
         grace = session.query(Person).filter_by(email=GRACE).one()
@@ -245,7 +245,7 @@ def test_the_program_office_never_votes_go_or_recycle(outsiders, key, verdict):
 def test_a_gatekeeper_outside_the_partnership_casts_for_one_of_its_gatekeepers_they_stand_in_for(outsiders):
     from datetime import date
 
-    from models import Delegation
+    from partnerflow.models import Delegation
 
     with session_scope(outsiders) as session:
         grace, frank = (session.query(Person).filter_by(email=e).one() for e in (GRACE, FRANK))
@@ -305,7 +305,7 @@ def condition_tasks(engine):
 def test_a_conditional_go_opens_a_task_for_the_owner_that_survives_the_phase_change(ready):
     from datetime import timedelta
 
-    from engine import assignments
+    from partnerflow.engine import assignments
 
     with session_scope(ready) as session:
         w = factories.existing_world(session)
@@ -338,7 +338,7 @@ def test_a_conditional_go_opens_a_task_for_the_owner_that_survives_the_phase_cha
 def test_a_condition_task_is_reminded_and_escalated_like_any_task(ready):
     from datetime import UTC, datetime, timedelta
 
-    from engine import dispatch_all, get_settings, sweep
+    from partnerflow.engine import dispatch_all, get_settings, sweep
 
     with session_scope(ready) as session:
         w = factories.existing_world(session)
@@ -383,7 +383,7 @@ def test_history_shows_what_each_decision_was_made_on_and_people_by_email(ready)
     go(ready, GINA, condition=CONDITION)
     with session_scope(ready) as session:
         task = session.query(Task).filter_by(kind="condition").one()
-        from engine import assignments
+        from partnerflow.engine import assignments
 
         assignments.reassign(session, task.id, to=GUS, by=OLIVIA)
     with session_scope(ready) as session:

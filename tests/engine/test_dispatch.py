@@ -6,12 +6,12 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import dispatch_all, get_settings, outbox
-from engine.dispatch import LEASE, claim, due_ids, take
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Channel, DeliveryAttempt, Notification, Task, session_scope
+from partnerflow.engine import dispatch_all, get_settings, outbox
+from partnerflow.engine.dispatch import LEASE, claim, due_ids, take
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Channel, DeliveryAttempt, Notification, Task, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from engine import assignments, dispatch_all, get_settings
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Channel, Notification, Task, session_scope
-from notify.channels import verify
+from partnerflow.engine import assignments, dispatch_all, get_settings
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Channel, Notification, Task, session_scope
+from partnerflow.notify.channels import verify
 from tests import factories
 from tests.factories import AS_OF, NOW
 from tests.notify.conftest import SECRET, receiver, smtp_server  # noqa: F401  (fixtures)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import gates
-from engine.intake import ImportSummary, import_documents, import_files
-from engine.settings import DEFAULT_POLICY
-from models import Party, Person, load_snapshots, session_scope
+from partnerflow import gates
+from partnerflow.engine.intake import ImportSummary, import_documents, import_files
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Party, Person, load_snapshots, session_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

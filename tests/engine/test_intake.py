@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import engine.intake
-from engine import clock
-from engine.intake import ImportSummary, import_documents, import_files
-from gates.documents import InvalidDocument
-from models import (
+from partnerflow.engine import intake
+from partnerflow.engine import clock
+from partnerflow.engine.intake import ImportSummary, import_documents, import_files
+from partnerflow.gates.documents import InvalidDocument
+from partnerflow.models import (
     Agreement,
     AuditEvent,
     Measurement,
@@ -365,7 +365,7 @@ def test_the_import_does_not_commit(engine):
 
 
 def test_the_public_face_of_intake():
-    assert sorted(engine.intake.__all__) == ["ImportSummary", "import_documents", "import_files"]
+    assert sorted(intake.__all__) == ["ImportSummary", "import_documents", "import_files"]
 
 
 # ------------------------------------------------------------------ channels
@@ -379,9 +379,9 @@ WITH_CHANNELS = portfolio(
 
 
 def test_people_channels_are_imported_and_a_second_import_changes_nothing(engine):
-    from engine.sealing import Keyring
-    from engine.settings import get_settings
-    from models import Channel
+    from partnerflow.engine.sealing import Keyring
+    from partnerflow.engine.settings import get_settings
+    from partnerflow.models import Channel
 
     run(engine, ("people.yaml", WITH_CHANNELS))
     stored = fetch(engine, select(Channel.kind, Channel.address, Channel.digest).order_by(Channel.id))

@@ -7,12 +7,12 @@ SQLite and PostgreSQL; none may reach the database as an exception of its own.
 import pytest
 from sqlalchemy import select
 
-import engine.intake.check as intake_check
-import engine.intake.existing as intake_existing
-import engine.intake.read as intake_read
-from gates.documents import MAX_DOCUMENT_BYTES, InvalidDocument
-from engine import import_files
-from models import CommunicationPlan, Meeting, Metric, Party, Person, session_scope
+import partnerflow.engine.intake.check as intake_check
+import partnerflow.engine.intake.existing as intake_existing
+import partnerflow.engine.intake.read as intake_read
+from partnerflow.gates.documents import MAX_DOCUMENT_BYTES, InvalidDocument
+from partnerflow.engine import import_files
+from partnerflow.models import CommunicationPlan, Meeting, Metric, Party, Person, session_scope
 from tests.engine.test_intake import CSV, PORTFOLIO, fetch, line_of, portfolio, row_counts, run
 
 
@@ -109,7 +109,7 @@ def test_a_huge_file_is_refused_without_being_read_whole(engine, tmp_path):
 
 
 def test_too_many_values_are_refused(engine, monkeypatch):
-    monkeypatch.setattr("gates.documents.MAX_VALUES", 50)
+    monkeypatch.setattr("partnerflow.gates.documents.MAX_VALUES", 50)
     assert errors_of(engine, ("p.yaml", PORTFOLIO)) == [
         "p.yaml:13: (document): more than 50 values in one document: split it into several files"]
 

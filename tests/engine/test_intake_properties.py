@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from engine.intake import import_documents
-from gates.documents import LINE_BREAK, InvalidDocument
-from models import session_scope
+from partnerflow.engine.intake import import_documents
+from partnerflow.gates.documents import LINE_BREAK, InvalidDocument
+from partnerflow.models import session_scope
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PORTFOLIO = (EXAMPLES / "portfolio.yaml").read_bytes()

@@ -2,12 +2,12 @@
 
 import pytest
 
-from engine import TaskRefused
-from engine.members import remove_member
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Member, Notification, Partnership, Person, Task, session_scope
+from partnerflow.engine import TaskRefused
+from partnerflow.engine.members import remove_member
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Member, Notification, Partnership, Person, Task, session_scope
 from tests import factories
 from tests.factories import AS_OF
 

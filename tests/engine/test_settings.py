@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.settings import PLACEHOLDER_SECRET, SettingsError, get_settings, secret_key_problem
+from partnerflow.engine.settings import PLACEHOLDER_SECRET, SettingsError, get_settings, secret_key_problem
 
 PASSWORD = "hunter2-smtp-password-never-shown"
 

@@ -4,11 +4,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from engine.decisions import decide
-from engine.policies import read_policy
-from engine.review import review_portfolio
-from engine.settings import DEFAULT_POLICY
-from models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
+from partnerflow.engine.decisions import decide
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
 from tests import factories
 from tests.factories import AS_OF
 
@@ -154,7 +154,7 @@ def test_gatekeepers_are_told_when_a_gate_is_ready_and_owners_when_the_phase_cha
 
 def test_a_ready_gate_is_never_announced_to_gatekeepers_outside_its_parties(engine):
     """Only gatekeepers of its parties decide; with none among them, the program office is told (to appoint one)."""
-    from models import Party, Person
+    from partnerflow.models import Party, Person
 
     w = build(engine)
     with session_scope(engine) as session:

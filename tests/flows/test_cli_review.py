@@ -4,8 +4,8 @@ import json
 
 from typer.testing import CliRunner
 
-from cli.main import app
-from models import session_scope
+from partnerflow.cli.main import app
+from partnerflow.models import session_scope
 from tests import factories
 
 

@@ -1,8 +1,8 @@
 """The dispatch and deadline flows under Prefect's test harness."""
 
-from engine import get_settings
-from flows import ReviewParameters, dispatch_notifications, review_portfolio, sweep_deadlines
-from models import Notification, session_scope
+from partnerflow.engine import get_settings
+from partnerflow.flows import ReviewParameters, dispatch_notifications, review_portfolio, sweep_deadlines
+from partnerflow.models import Notification, session_scope
 from tests import factories
 from tests.factories import AS_OF
 from tests.notify.conftest import PASSWORD, USERNAME, smtp_server_with_login  # noqa: F401  (a fixture)
@@ -26,7 +26,7 @@ def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_y
 def test_the_smtp_password_can_come_from_a_prefect_secret_block(engine, monkeypatch, smtp_server_with_login):  # noqa: F811
     from prefect.blocks.system import Secret
 
-    from models import Channel
+    from partnerflow.models import Channel
 
     mailbox, port = smtp_server_with_login
     Secret(value=PASSWORD).save("partnerflow-smtp-password", overwrite=True)

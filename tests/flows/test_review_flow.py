@@ -5,12 +5,12 @@ from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
 from sqlalchemy import func, select
 
-from engine.lookup import NotFound
-from engine.policies import read_policy
-from engine.settings import DEFAULT_POLICY
-from flows import ReviewParameters, review_partnership, review_portfolio
-from flows.review import review_one_batch
-from models import GateReview, Partnership, session_scope
+from partnerflow.engine.lookup import NotFound
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.flows import ReviewParameters, review_partnership, review_portfolio
+from partnerflow.flows.review import review_one_batch
+from partnerflow.models import GateReview, Partnership, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 

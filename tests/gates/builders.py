@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import date, timedelta
 
-from gates.snapshot import (
+from partnerflow.gates.snapshot import (
     Agreement,
     BusinessCase,
     Commitment,

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from engine.policies import read_policy
-from engine.settings import DEFAULT_POLICY
-from gates import evaluate
-from gates.snapshot import Agreement, Commitment, Meeting, Problem, Risk, Signature, TaskResponse, Win
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.gates import evaluate
+from partnerflow.gates.snapshot import Agreement, Commitment, Meeting, Problem, Risk, Signature, TaskResponse, Win
 from tests.gates.builders import AS_OF, MONTH_ENDS, THEM, metric, passing_alignment, passing_execution
 
 POLICY = read_policy(DEFAULT_POLICY)

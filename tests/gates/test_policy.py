@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.policies import read_policy
-from engine.settings import DEFAULT_POLICY
-from gates import InvalidDocument, parse_policy, parse_yaml
-from gates.documents import MAX_DOCUMENT_BYTES, UNREADABLE
+from partnerflow.engine.policies import read_policy
+from partnerflow.engine.settings import DEFAULT_POLICY
+from partnerflow.gates import InvalidDocument, parse_policy, parse_yaml
+from partnerflow.gates.documents import MAX_DOCUMENT_BYTES, UNREADABLE
 
 TEXT = DEFAULT_POLICY.read_text()
 

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from models import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, upgrade
+from partnerflow.models import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, upgrade
 from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from notify.channels import CheckedClient, SmtpSettings, deliver_all
-from notify.message import Delivery, Message, Target
+from partnerflow.notify.channels import CheckedClient, SmtpSettings, deliver_all
+from partnerflow.notify.message import Delivery, Message, Target
 from tests import factories
 
 SECRET = "whsec_" + base64.b64encode(b"partnerflow-test-signing-key-32b").decode()

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from notify.channels import InvalidSignature, verify
+from partnerflow.notify.channels import InvalidSignature, verify
 from tests.notify.builders import SECRET
 
 HANG_LIMIT_S = 5.0  # a hanging answer is released by the fixture's teardown, or after this

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import notify.channels
-from notify.channels.email import SmtpSettings
-from notify.message import Target
+from partnerflow.notify import channels as notify_channels
+from partnerflow.notify.channels.email import SmtpSettings
+from partnerflow.notify.message import Target
 from tests.notify.builders import deliver, message, webhook
 
 
 def test_the_public_face_is_pinned():
-    assert set(notify.channels.__all__) == {"CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign",
+    assert set(notify_channels.__all__) == {"CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign",
                                              "verify"}
 
 

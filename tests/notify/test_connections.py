@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from notify.channels import deliver_all
-from notify.message import Target
-from notify.targets import InvalidTarget, validate_target
+from partnerflow.notify.channels import deliver_all
+from partnerflow.notify.message import Target
+from partnerflow.notify.targets import InvalidTarget, validate_target
 from tests.notify.builders import SECRET, deliver, message, webhook
 from tests.notify.conftest import Receiver
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from notify.channels import SmtpSettings
-from notify.message import Target
+from partnerflow.notify.channels import SmtpSettings
+from partnerflow.notify.message import Target
 from tests.notify.builders import NOW, deliver, message
 from tests.notify.conftest import PASSWORD, USERNAME
 

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from notify import render
-from notify.escaping import markdown, slack
+from partnerflow.notify import render
+from partnerflow.notify.escaping import markdown, slack
 
 
 @pytest.mark.parametrize(("typed", "escaped"), [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from notify.message import Target
-from notify.targets import InvalidTarget, UnresolvableHost, validate_target
+from partnerflow.notify.message import Target
+from partnerflow.notify.targets import InvalidTarget, UnresolvableHost, validate_target
 from tests.notify.builders import SECRET
 
 REFUSED_URLS = [

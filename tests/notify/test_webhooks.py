@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from notify.channels import InvalidSignature, sign, verify
-from notify.message import Target
+from partnerflow.notify.channels import InvalidSignature, sign, verify
+from partnerflow.notify.message import Target
 from tests.notify.builders import NOW, SECRET, deliver, message, webhook
 
 # The Standard Webhooks reference vector: any receiver library must accept what we send.
@@ -122,7 +122,7 @@ def test_slack_and_teams_payloads_arrive_intact_and_unsigned(receiver):
 
 def test_logs_name_the_origin_only_never_the_secret_url(receiver, caplog):
     secret_path = "/status/404?services=T0001/B0001/XXXXsecretTOKEN"
-    caplog.set_level(logging.DEBUG, logger="notify")
+    caplog.set_level(logging.DEBUG, logger="partnerflow.notify")
     deliveries = deliver([(message(), Target("slack", receiver.url(secret_path)))])
 
     assert deliveries[0].error == "HTTP 404: no_service"

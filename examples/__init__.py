@@ -1,0 +1,1 @@
+"""The sample portfolio the demo imports, shipped as package data of partnerflow (found with importlib.resources)."""

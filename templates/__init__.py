@@ -1,0 +1,1 @@
+"""The Jinja2 templates, shipped as package data of partnerflow (found with importlib.resources)."""
