@@ -11,11 +11,21 @@ import sys
 import typer
 
 from partnerflow.cli.render import visible
-from partnerflow.engine import ChannelRefused, Conflict, DecisionRefused, LinkRefused, NotFound, SettingsError, TaskRefused
+from partnerflow.engine import (
+    ChannelRefused,
+    Conflict,
+    DecisionRefused,
+    LinkRefused,
+    MemberRefused,
+    NotFound,
+    SettingsError,
+    TaskRefused,
+)
 from partnerflow.gates import InvalidDocument
 from partnerflow.models import DatabaseNotReady
 
-EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, LinkRefused, ChannelRefused)
+EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, MemberRefused, LinkRefused,
+            ChannelRefused)
 
 
 def reported(command):

@@ -1,32 +1,52 @@
 """The application: the one write path. Review, decide, transition, import; owns transactions.
 
 Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here.
+The base (settings, database, clock, audit, lookup, policies, people, sealing) sits flat in
+this folder; the work is in wings whose arrows run one way: phases -> work -> notifications,
+and intake -> notifications (docs/architecture.md).
 """
 
-from partnerflow.engine import assignments, channels, clock, members, outbox, progress, status
-from partnerflow.engine.assignments import TaskRefused
-from partnerflow.engine.channels import ChannelRefused
-from partnerflow.engine.database import get_engine, init_database, ready_engine
-from partnerflow.engine.deadlines import SweepReport, sweep
-from partnerflow.engine.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide
-from partnerflow.engine.dispatch import DispatchReport, dispatch_all, dispatch_batch
-from partnerflow.engine.history import partnership_history
+from partnerflow.engine import clock, progress
+from partnerflow.engine.database import get_engine, ready_engine
 from partnerflow.engine.intake import ImportSummary, import_documents, import_files
-from partnerflow.engine.links import LinkRefused
 from partnerflow.engine.lookup import NotFound, partnership_ids
+from partnerflow.engine.notifications import (
+    ChannelRefused,
+    DispatchReport,
+    LinkRefused,
+    SweepReport,
+    channels,
+    dispatch_all,
+    dispatch_batch,
+    outbox,
+    sweep,
+)
+from partnerflow.engine.phases import (
+    VERDICTS,
+    Conflict,
+    DecisionOutcome,
+    DecisionRefused,
+    ReviewReport,
+    decide,
+    partnership_history,
+    plan_batches,
+    review_batch,
+    review_portfolio,
+    review_summary,
+    status,
+    what_if,
+)
 from partnerflow.engine.policies import policy_in_force, read_policy
-from partnerflow.engine.reports import review_summary
-from partnerflow.engine.review import ReviewReport, plan_batches, review_batch, review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
-from partnerflow.engine.transitions import Conflict
-from partnerflow.engine.whatif import what_if
+from partnerflow.engine.setup import init_database
+from partnerflow.engine.work import MemberRefused, TaskRefused, assignments, members
 
 __all__ = [
     "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
-    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused", "LinkRefused",
+    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members",
+    "ChannelRefused", "outbox", "TaskRefused", "MemberRefused", "LinkRefused",
     "ReviewReport", "Settings", "SettingsError", "clock", "decide", "get_engine", "get_settings", "import_documents",
-    "import_files",
-    "init_database", "partnership_history", "partnership_ids", "plan_batches", "policy_in_force", "progress",
-    "read_policy", "ready_engine",
-    "review_batch", "review_portfolio", "review_summary", "status", "what_if",
+    "import_files", "init_database", "partnership_history", "partnership_ids", "plan_batches", "policy_in_force",
+    "progress", "read_policy", "ready_engine", "review_batch", "review_portfolio", "review_summary", "status",
+    "what_if",
 ]

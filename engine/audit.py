@@ -3,9 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from partnerflow.models import AuditEvent
+from sqlmodel import Session
 
 
 def record(session: Session, kind: str, *, actor: str, at: datetime, partnership_id: int | None = None,

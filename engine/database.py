@@ -2,11 +2,9 @@
 
 from functools import lru_cache
 
-from sqlalchemy import Engine
-
-from partnerflow.engine.channels import reseal
 from partnerflow.engine.settings import get_settings
-from partnerflow.models import make_engine, require_current, session_scope, upgrade
+from partnerflow.models import make_engine, require_current, upgrade
+from sqlalchemy import Engine
 
 
 @lru_cache(maxsize=4)
@@ -25,11 +23,8 @@ def ready_engine(url: str | None = None) -> Engine:
     return engine
 
 
-def init_database(url: str | None = None) -> Engine:
-    """Create or upgrade the schema, then seal the channel credentials an earlier version stored in
-    plain text (engine/sealing.py); idempotent."""
+def upgrade_database(url: str | None = None) -> Engine:
+    """Create or upgrade the schema; idempotent."""
     engine = get_engine(url)
     upgrade(engine)
-    with session_scope(engine) as session:
-        reseal(session)
     return engine

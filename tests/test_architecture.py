@@ -52,7 +52,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     writes = re.compile(r"update\(\s*Partnership\b|\.(phase|state)\s*=[^=]|Partnership\.__table__\.update")
     offenders = [str(path.relative_to(ROOT)) for room in ("engine", "models", "flows", "cli", "notify")
                  for path in (ROOT / room).rglob("*.py")
-                 if path != ROOT / "engine" / "transitions.py" and writes.search(path.read_text())]
+                 if path != ROOT / "engine" / "phases" / "transitions.py" and writes.search(path.read_text())]
     assert offenders == []
 
 
@@ -64,7 +64,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
                "sweep_deadlines"}),
     ("engine", {"DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ImportSummary",
-                "DispatchReport", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused",
+                "DispatchReport", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members", "ChannelRefused", "outbox", "TaskRefused", "MemberRefused",
                 "LinkRefused",
                 "NotFound", "ReviewReport", "Settings", "SettingsError", "clock", "decide", "get_engine",
                 "get_settings",
@@ -73,6 +73,16 @@ def test_only_the_transitions_module_writes_phase_or_state():
                 "policy_in_force", "progress", "read_policy", "ready_engine", "review_batch", "review_portfolio",
                 "review_summary", "status", "what_if"}),
     ("notify", {"environment", "render", "render_message"}),
+    ("engine.phases", {"VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "decide",
+                       "partnership_history", "plan_batches", "review_batch", "review_portfolio", "review_summary",
+                       "what_if"}),
+    ("engine.work", {"MemberRefused", "Opened", "Reconciled", "Removal", "TaskRefused", "Wanted", "cancel_for",
+                     "complete", "complete_by_link", "delegate", "open_condition", "open_conditions", "reassign",
+                     "reconcile", "remove_member", "wanted_tasks"}),
+    ("engine.notifications", {"ActionLink", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing",
+                              "SweepReport", "consume_link", "context_of", "dispatch_all", "dispatch_batch", "enqueue",
+                              "reseal", "sweep", "target_problem", "tasks_opened", "transitions_applied", "verify_link",
+                              "write_channels"}),
 ])
 def test_public_faces_are_pinned(package, exported):
     module = importlib.import_module(f"partnerflow.{package}")
@@ -94,3 +104,67 @@ def test_only_engine_clock_reads_the_time():
                  for path in (ROOT / room).rglob("*.py")
                  if path != ROOT / "engine" / "clock.py" and reads.search(path.read_text())]
     assert offenders == []
+
+
+BASE = {"settings", "database", "clock", "audit", "lookup", "policies", "people", "sealing", "progress"}
+WINGS_BELOW = {  # what each part of engine/ may import of engine/ besides the base: arrows run one way
+    "base": set(),
+    "notifications": {"notifications"},
+    "work": {"work", "notifications"},
+    "phases": {"phases", "work", "notifications"},
+    "intake": {"intake", "notifications"},
+    "setup": {"notifications"},
+}
+
+
+def engine_part(path: Path) -> str:
+    relative = path.relative_to(ROOT / "engine")
+    if len(relative.parts) > 1:
+        return relative.parts[0]
+    return "base" if relative.stem in BASE else relative.stem
+
+
+def engine_imports():
+    """Like imports_of("engine"), with `from partnerflow.engine import x` read as the module `engine.x`."""
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "partnerflow.engine":
+                yield path, [f"engine.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield path, [node.module.removeprefix("partnerflow.")]
+            elif isinstance(node, ast.Import):
+                yield path, [alias.name.removeprefix("partnerflow.") for alias in node.names]
+
+
+@pytest.mark.parametrize("part", sorted(WINGS_BELOW))
+def test_engine_wings_import_one_way(part):
+    """phases -> work -> notifications, intake -> notifications; the base imports no wing."""
+    bad = []
+    for path, names in engine_imports():
+        if path.name == "__init__.py" and path.parent == ROOT / "engine" or engine_part(path) != part:
+            continue
+        for name in names:
+            pieces = name.split(".")
+            if pieces[0] != "engine" or len(pieces) < 2:
+                continue
+            target = pieces[1] if pieces[1] in WINGS_BELOW else ("base" if pieces[1] in BASE else pieces[1])
+            if target != "base" and target not in WINGS_BELOW[part]:
+                bad.append((str(path.relative_to(ROOT)), name))
+    assert bad == []
+
+
+def test_every_engine_module_belongs_to_the_base_or_a_wing():
+    parts = {engine_part(path) for path in (ROOT / "engine").rglob("*.py") if path != ROOT / "engine" / "__init__.py"}
+    assert parts <= set(WINGS_BELOW)
+
+
+def test_a_wing_is_entered_through_its_face():
+    """From outside a wing (another wing, the base, the engine's face), only `engine.<wing>` is imported."""
+    bad = []
+    for path, names in engine_imports():
+        here = engine_part(path)
+        for name in names:
+            pieces = name.split(".")
+            if pieces[0] == "engine" and len(pieces) > 2 and pieces[1] in WINGS_BELOW and pieces[1] != here:
+                bad.append((str(path.relative_to(ROOT)), name))
+    assert bad == []

@@ -27,10 +27,10 @@ import pytest
 from markdown_it import MarkdownIt
 from sqlmodel import select
 
-from partnerflow.engine.notices import task_context
+from partnerflow.engine.notifications.notices import task_context
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.reports import review_summary
-from partnerflow.engine.review import ReviewReport, review_portfolio
+from partnerflow.engine.phases.reports import review_summary
+from partnerflow.engine.phases.review import ReviewReport, review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Partnership, Task, session_scope
 from partnerflow.notify import render_message

@@ -7,11 +7,7 @@ equal to what is stored is not written at all.
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Table, insert, update
-from sqlmodel import Session
-
 from partnerflow.engine import audit
-from partnerflow.engine.channels import write_channels
 from partnerflow.engine.intake.existing import Existing
 from partnerflow.engine.intake.read import KEY_FIELDS, Item, Reading
 from partnerflow.engine.intake.schema import PartnershipIn
@@ -26,7 +22,10 @@ from partnerflow.engine.intake.sections import (
     replace_records,
     row_of,
 )
+from partnerflow.engine.notifications import write_channels
 from partnerflow.models import Partnership, Party, Person, Program
+from sqlalchemy import Row, Table, insert, update
+from sqlmodel import Session
 
 PARTNERSHIP_FIELDS = ("name", "kind", "program", "sponsor", "owner")  # may change on an existing partnership
 ENTITIES = (("programs", Program, "program"), ("parties", Party, "party"), ("people", Person, "person"))

@@ -3,10 +3,10 @@
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from partnerflow.engine.channels import target_problem
 from partnerflow.engine.intake.existing import ENTITY_OF_REFERENCE, Existing
 from partnerflow.engine.intake.read import KEY_FIELDS, Item, Reading
 from partnerflow.engine.intake.schema import REQUIRED_ON_CREATE, Path, Shape, references
+from partnerflow.engine.notifications import target_problem
 from partnerflow.gates.documents import DocumentError
 
 ENTITY_LABELS = {"programs": "program", "parties": "party", "people": "person", "partnerships": "partnership"}

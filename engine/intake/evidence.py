@@ -3,8 +3,6 @@
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import ValidationInfo, field_validator, model_validator
-
 from partnerflow.engine.intake.fields import (
     MOST_PARTIES,
     Day,
@@ -21,6 +19,7 @@ from partnerflow.engine.intake.fields import (
     entries,
     not_before,
 )
+from pydantic import ValidationInfo, field_validator, model_validator
 
 Level = Literal["low", "medium", "high"]
 

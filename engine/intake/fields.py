@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo
-
 from partnerflow.gates.documents import described, shown
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -1,7 +1,7 @@
 import pytest
 
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import session_scope
 from tests import factories

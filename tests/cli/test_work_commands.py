@@ -2,7 +2,8 @@
 
 import json
 
-from partnerflow.engine import channels, links
+from partnerflow.engine import channels
+from partnerflow.engine.notifications import links
 from partnerflow.models import Channel, Notification, Task, session_scope
 from tests import factories
 from tests.cli.commands import run
@@ -34,7 +35,7 @@ def test_task_done_with_a_token_works_once(reviewed):
     from partnerflow.engine import get_settings
 
     task = first_task(reviewed)
-    token = links.sign(get_settings().secret_key, task.id, task.assignee_id, now=factories.clock.now())
+    token = links.sign_link(get_settings().secret_key, task.id, task.assignee_id, now=factories.clock.now())
     code, out, _ = run("task", "done", "--token", token, "--note", "Done from the email")
     assert code == 0 and "done by olivia@northwind.example" in out
     code, _, err = run("task", "done", "--token", token, "--note", "again")

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from partnerflow.engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings, links
+from partnerflow.engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings
+from partnerflow.engine.notifications import links
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.gates import evaluate
 from partnerflow.models import AuditEvent, Person, Task, load_snapshots, session_scope
@@ -71,7 +72,7 @@ def complete_by_link(engine, token, now):
 
 def test_a_signed_link_completes_its_task_once(engine, world):
     task = open_task(engine, "meetings-at-cadence")
-    token = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    token = links.sign_link(SECRET, task.id, task.assignee_id, now=TOLD)
     done = complete_by_link(engine, token, TOLD + timedelta(days=1))
     assert done.status == "done" and done.closed_by == "olivia@northwind.example"
     with pytest.raises(LinkRefused, match="already used"):
@@ -85,7 +86,7 @@ def test_a_signed_link_completes_its_task_once(engine, world):
 ])
 def test_a_tampered_or_expired_link_is_refused_and_nothing_changes(engine, world, mangle, later, message):
     task = open_task(engine, "meetings-at-cadence")
-    token = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    token = links.sign_link(SECRET, task.id, task.assignee_id, now=TOLD)
     with pytest.raises(LinkRefused, match=message):
         complete_by_link(engine, mangle(token), TOLD + timedelta(days=later))
     assert open_task(engine, "meetings-at-cadence").status == "open"
@@ -93,7 +94,7 @@ def test_a_tampered_or_expired_link_is_refused_and_nothing_changes(engine, world
 
 def test_a_link_signed_with_another_secret_is_refused(engine, world):
     task = open_task(engine, "meetings-at-cadence")
-    forged = links.sign("someone-elses-secret", task.id, task.assignee_id, now=TOLD)
+    forged = links.sign_link("someone-elses-secret", task.id, task.assignee_id, now=TOLD)
     with pytest.raises(LinkRefused):
         complete_by_link(engine, forged, TOLD)
 
@@ -110,7 +111,7 @@ def test_reassign_moves_an_open_task(engine, world):
 def test_a_former_assignees_link_no_longer_acts_after_a_reassign(engine, world):
     """The link is checked by the same rule as acting by id, at the moment it is used."""
     task = open_task(engine, "knowledge-exchange-started")  # the sponsor's (Sam) task
-    old_link = links.sign(SECRET, task.id, task.assignee_id, now=TOLD)
+    old_link = links.sign_link(SECRET, task.id, task.assignee_id, now=TOLD)
     with session_scope(engine) as session:
         assignments.reassign(session, task.id, to="gus@northwind.example", by="pmo@northwind.example")
     with pytest.raises(TaskRefused, match="sam@northwind.example may not complete task"):
@@ -118,7 +119,7 @@ def test_a_former_assignees_link_no_longer_acts_after_a_reassign(engine, world):
     with pytest.raises(LinkRefused, match=f"this link no longer acts on task {task.id}"):
         complete_by_link(engine, old_link, TOLD + timedelta(days=1))
     assert open_task(engine, "knowledge-exchange-started").status == "open"
-    new_link = links.sign(SECRET, task.id, world.our_gatekeepers[1].id, now=TOLD + timedelta(days=1))
+    new_link = links.sign_link(SECRET, task.id, world.our_gatekeepers[1].id, now=TOLD + timedelta(days=1))
     assert complete_by_link(engine, new_link, TOLD + timedelta(days=2)).closed_by == "gus@northwind.example"
 
 

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from partnerflow.engine import ChannelRefused, channels, dispatch_all, get_settings, outbox
-from partnerflow.engine.dispatch import UNREADABLE
+from partnerflow.engine.notifications.dispatch import UNREADABLE
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.sealing import PREFIX, Keyring, Unreadable
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import AuditEvent, Channel, Notification, session_scope

@@ -6,7 +6,7 @@ import pytest
 
 from partnerflow.engine import dispatch_all, get_settings, sweep
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Notification, Person, Task, session_scope
 from tests import factories

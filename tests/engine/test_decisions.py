@@ -5,11 +5,11 @@ from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
 
 from partnerflow.engine import status
-from partnerflow.engine.decisions import DecisionRefused, decide, votes_still_needed
-from partnerflow.engine.history import partnership_history
+from partnerflow.engine.phases.decisions import DecisionRefused, decide, votes_still_needed
+from partnerflow.engine.phases.history import partnership_history
 from partnerflow.engine.lookup import NotFound
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Decision, Notification, Partnership, Party, Person, Task, Win, session_scope
 from tests import factories

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from partnerflow.engine import dispatch_all, get_settings, outbox
-from partnerflow.engine.dispatch import LEASE, claim, due_ids, take
+from partnerflow.engine.notifications.dispatch import LEASE, claim, due_ids, take
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Task, session_scope
 from tests import factories

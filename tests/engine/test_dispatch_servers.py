@@ -8,7 +8,7 @@ import pytest
 
 from partnerflow.engine import assignments, dispatch_all, get_settings
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Notification, Task, session_scope
 from partnerflow.notify.channels import verify

@@ -2,10 +2,10 @@
 
 import pytest
 
-from partnerflow.engine import TaskRefused
-from partnerflow.engine.members import remove_member
+from partnerflow.engine import MemberRefused
+from partnerflow.engine.work.members import remove_member
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Member, Notification, Partnership, Person, Task, session_scope
 from tests import factories
@@ -64,7 +64,7 @@ def test_a_task_nobody_can_take_is_flagged_to_the_program_office(engine, team):
 
 
 def test_only_the_owner_or_a_program_manager_changes_members(engine, team):
-    with pytest.raises(TaskRefused, match="may not change the members"):
+    with pytest.raises(MemberRefused, match="may not change the members"):
         remove(engine, "max@acme.example", by="max@acme.example")
-    with pytest.raises(TaskRefused, match="is not a member"):
+    with pytest.raises(MemberRefused, match="is not a member"):
         remove(engine, "grace@acme.example")

@@ -5,11 +5,11 @@ from datetime import UTC, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from partnerflow.engine import transitions
+from partnerflow.engine.phases import transitions
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
-from partnerflow.engine.transitions import Transition
+from partnerflow.engine.phases.transitions import Transition
 from partnerflow.models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
 from tests import factories
 from tests.factories import AS_OF

@@ -4,9 +4,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from partnerflow.engine.decisions import decide
+from partnerflow.engine.phases.decisions import decide
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.review import review_portfolio
+from partnerflow.engine.phases.review import review_portfolio
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
 from tests import factories

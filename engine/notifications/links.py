@@ -13,10 +13,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from partnerflow.models import UsedLink
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
-
-from partnerflow.models import UsedLink
 
 LIFETIME = timedelta(days=30)
 
@@ -44,13 +43,13 @@ def _signature(secret: str, payload: str) -> str:
     return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
 
 
-def sign(secret: str, task_id: int, person_id: int, *, now: datetime, lifetime: timedelta = LIFETIME) -> str:
+def sign_link(secret: str, task_id: int, person_id: int, *, now: datetime, lifetime: timedelta = LIFETIME) -> str:
     link = ActionLink(task_id, person_id, int((now + lifetime).timestamp()), secrets.token_hex(16))
     payload = _b64(json.dumps(link._asdict(), separators=(",", ":")).encode())
     return f"{payload}.{_signature(secret, payload)}"
 
 
-def verify(secret: str, token: str, *, now: datetime) -> ActionLink:
+def verify_link(secret: str, token: str, *, now: datetime) -> ActionLink:
     """The link the token carries, if its signature holds and it has not expired."""
     payload, _, signature = token.strip().partition(".")
     if not payload or not hmac.compare_digest(signature, _signature(secret, payload)):
@@ -64,7 +63,7 @@ def verify(secret: str, token: str, *, now: datetime) -> ActionLink:
     return link
 
 
-def consume(session: Session, link: ActionLink, *, now: datetime) -> None:
+def consume_link(session: Session, link: ActionLink, *, now: datetime) -> None:
     """Mark the link used; a second use is refused. Flushes; the caller commits."""
     try:
         with session.begin_nested():

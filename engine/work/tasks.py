@@ -8,12 +8,12 @@ a closed task whose criterion fails again in the same cycle is reopened, never d
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from partnerflow.engine import audit
+from partnerflow.engine.people import active_delegations
+from partnerflow.gates import CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
+from partnerflow.models import Delegation, Task
 from sqlalchemy import and_, bindparam, select, update
 from sqlmodel import Session
-
-from partnerflow.engine import audit
-from partnerflow.gates import PRACTICE_BY_KEY, CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from partnerflow.models import Delegation, Task
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
@@ -84,11 +84,6 @@ def assignee(snapshot: PartnershipSnapshot, owner_role: str, unavailable: frozen
     return next((p for p in candidates if p is not None and p not in unavailable), None)
 
 
-def active_delegations(session: Session, on: date) -> dict[int, int]:
-    """person id -> delegate id, for delegations in force on `on`."""
-    rows = session.execute(select(D.person_id, D.delegate_id).where(D.starts_on <= on, D.ends_on >= on)
-                           .order_by(D.id))
-    return dict(rows.all())
 
 
 def reconcile(session: Session, policy: Policy, snapshots: dict[int, PartnershipSnapshot],
@@ -187,9 +182,3 @@ def cancel_for(session: Session, partnership_ids: list[int], *, now: datetime, r
     audit.record_many(session, [{"kind": "task.cancelled", "actor": "engine", "partnership_id": pid,
                                  "data": {"task": tid, "note": reason}} for tid, pid in cancelled], at=now)
     return len(cancelled)
-
-
-def practice_words(practice: str) -> tuple[str, str]:
-    found = PRACTICE_BY_KEY[practice]
-    return found.name, found.why
-

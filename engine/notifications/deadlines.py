@@ -10,15 +10,14 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select, update
-from sqlmodel import Session
-
 from partnerflow.engine import clock
-from partnerflow.engine.notices import context_of
-from partnerflow.engine.outbox import Outgoing, enqueue
-from partnerflow.engine.tasks import active_delegations
+from partnerflow.engine.notifications.notices import context_of
+from partnerflow.engine.notifications.outbox import Outgoing, enqueue
+from partnerflow.engine.people import active_delegations, program_office
 from partnerflow.gates import Policy
 from partnerflow.models import Channel, Partnership, Person, Task
+from sqlalchemy import select, update
+from sqlmodel import Session
 
 T, P, PE, C = Task.__table__.c, Partnership.__table__.c, Person.__table__.c, Channel.__table__.c
 
@@ -48,7 +47,7 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
     now = now or clock.now()
     today = now.date()
     rows = _open_tasks(session)
-    program_office = [pid for pid, roles in session.execute(select(PE.id, PE.roles)) if "program_manager" in roles]
+    office = program_office(session)
     outgoing: list[Outgoing] = []
     reminded, levels = [], defaultdict(list)
     standing_in = active_delegations(session, today)  # reminders go to the delegate meanwhile
@@ -64,7 +63,7 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
                 reminded.append(row.id)
         level = _escalation_due(row, today, policy)
         if level:
-            recipients = [row.sponsor_id] if level == 1 else program_office
+            recipients = [row.sponsor_id] if level == 1 else office
             for person in recipients:
                 outgoing.append(Outgoing("task.escalated", person, f"task:{row.id}:escalated:{level}",
                                          {**_context(row), "level": level}, row.partnership_id, row.id))

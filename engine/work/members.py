@@ -3,15 +3,18 @@
 from datetime import datetime
 from typing import NamedTuple
 
+from partnerflow.engine import audit, clock
+from partnerflow.engine.lookup import partnership_by_key, person_by_email
+from partnerflow.engine.notifications import Outgoing, context_of, enqueue
+from partnerflow.engine.people import program_office
+from partnerflow.engine.work.tasks import assignee
+from partnerflow.models import Delegation, Member, Task, load_snapshots
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from partnerflow.engine import audit, clock, outbox
-from partnerflow.engine.assignments import TaskRefused
-from partnerflow.engine.lookup import partnership_by_key, person_by_email
-from partnerflow.engine.notices import context_of
-from partnerflow.engine.tasks import assignee
-from partnerflow.models import Delegation, Member, Person, Task, load_snapshots
+
+class MemberRefused(Exception):
+    """The change to a partnership's members or a delegation is not allowed; nothing was written."""
 
 
 class Removal(NamedTuple):
@@ -25,16 +28,16 @@ def remove_member(session: Session, key: str, email: str, *, by: str, now: datet
     partnership = partnership_by_key(session, key)
     actor, leaving = person_by_email(session, by), person_by_email(session, email)
     if actor.id != partnership.owner_id and "program_manager" not in actor.roles:
-        raise TaskRefused(f"{actor.email} may not change the members of {key}: only its owner or a program manager")
+        raise MemberRefused(f"{actor.email} may not change the members of {key}: only its owner or a program manager")
     removed = session.execute(delete(Member).where(Member.partnership_id == partnership.id,
                                                    Member.person_id == leaving.id)).rowcount
     if not removed:
-        raise TaskRefused(f"{leaving.email} is not a member of {key}")
+        raise MemberRefused(f"{leaving.email} is not a member of {key}")
     audit.record(session, "member.removed", actor=actor.email, at=now, partnership_id=partnership.id, person=leaving.email)
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
     open_tasks = session.scalars(select(Task).where(Task.partnership_id == partnership.id, Task.status == "open",
                                                  Task.assignee_id == leaving.id)).all()
-    program_office = [p.id for p in session.scalars(select(Person)) if "program_manager" in p.roles]
+    office = program_office(session)
     moved, flagged, outgoing = 0, 0, []
     for task in open_tasks:
         task.assignee_id = assignee(snapshot, task.owner_role, unavailable=frozenset({leaving.id}))
@@ -42,18 +45,18 @@ def remove_member(session: Session, key: str, email: str, *, by: str, now: datet
         context = context_of({"key": partnership.key, "name": partnership.name}, task)
         if task.flagged:
             flagged += 1
-            outgoing += [outbox.Outgoing("task.unassigned", person, f"task:{task.id}:unassigned:{leaving.id}",
+            outgoing += [Outgoing("task.unassigned", person, f"task:{task.id}:unassigned:{leaving.id}",
                                          {**context, "role": task.owner_role}, partnership.id, task.id)
-                         for person in program_office]
+                         for person in office]
         else:
             moved += 1
-            outgoing.append(outbox.Outgoing("task.opened", task.assignee_id, f"task:{task.id}:to:{task.assignee_id}",
+            outgoing.append(Outgoing("task.opened", task.assignee_id, f"task:{task.id}:to:{task.assignee_id}",
                                             context, partnership.id, task.id))
         audit.record(session, "task.reassigned", actor=actor.email, at=now, partnership_id=partnership.id,
                      task=task.id,
                      **{"from": leaving.id, "to": task.assignee_id, "flagged": task.flagged})
     session.flush()
-    outbox.enqueue(session, outgoing, now=now)
+    enqueue(session, outgoing, now=now)
     return Removal(moved, flagged)
 
 
@@ -63,9 +66,9 @@ def delegate(session: Session, email: str, *, to: str, starts_on, ends_on, now: 
     now = now or clock.now()
     person, stand_in = person_by_email(session, email), person_by_email(session, to)
     if person.id == stand_in.id:
-        raise TaskRefused("a person cannot delegate to themselves")
+        raise MemberRefused("a person cannot delegate to themselves")
     if ends_on < starts_on:
-        raise TaskRefused(f"the delegation ends ({ends_on}) before it starts ({starts_on})")
+        raise MemberRefused(f"the delegation ends ({ends_on}) before it starts ({starts_on})")
     delegation = Delegation(person_id=person.id, delegate_id=stand_in.id, starts_on=starts_on, ends_on=ends_on)
     session.add(delegation)
     audit.record(session, "delegation.added", actor=person.email, at=now, delegate=stand_in.email,

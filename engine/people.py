@@ -1,4 +1,4 @@
-"""Who may decide at a partnership's gate: the gatekeepers of its parties.
+"""People by role and by stand-in: who decides at a gate, who is the program office, who is out of office.
 
 One rule for every path that asks (a decision, the gate-ready notice): a person decides at a
 partnership's gate when they hold the `gatekeeper` role and belong to one of its parties. The
@@ -7,14 +7,14 @@ never votes go or recycle. A delegate casts for a gatekeeper they stand in for (
 """
 
 from collections.abc import Iterable
+from datetime import date
 
+from partnerflow.models import Delegation, PartnershipParty, Person
 from sqlalchemy import select
 from sqlmodel import Session
 
-from partnerflow.models import PartnershipParty, Person
-
 PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
-PP, PE = PartnershipParty.__table__.c, Person.__table__.c
+PP, PE, D = PartnershipParty.__table__.c, Person.__table__.c, Delegation.__table__.c
 
 
 def gatekeepers_by_partnership(session: Session, partnership_ids: list[int]) -> dict[int, list[int]]:
@@ -33,7 +33,18 @@ def may_stop(roles: Iterable[str], verdict: str) -> bool:
     return verdict in PROGRAM_OFFICE_VERDICTS and "program_manager" in roles
 
 
+def with_role(session: Session, role: str) -> list[int]:
+    """The ids of the people holding `role`, in id order."""
+    return [pid for pid, roles in session.execute(select(PE.id, PE.roles).order_by(PE.id)) if role in roles]
+
+
 def program_office(session: Session) -> list[int]:
     """The ids of the people with the program_manager role."""
-    return [pid for pid, roles in session.execute(select(PE.id, PE.roles).order_by(PE.id))
-            if "program_manager" in roles]
+    return with_role(session, "program_manager")
+
+
+def active_delegations(session: Session, on: date) -> dict[int, int]:
+    """person id -> delegate id, for delegations in force on `on`."""
+    rows = session.execute(select(D.person_id, D.delegate_id).where(D.starts_on <= on, D.ends_on >= on)
+                           .order_by(D.id))
+    return dict(rows.all())

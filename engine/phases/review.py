@@ -13,13 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, insert, select, update
-from sqlmodel import Session
-
-from partnerflow.engine import clock, notices, outbox, tasks, transitions
-from partnerflow.engine.transitions import Transition
+from partnerflow.engine import clock
+from partnerflow.engine.notifications import enqueue, tasks_opened
+from partnerflow.engine.phases import transitions
+from partnerflow.engine.phases.transitions import Transition
+from partnerflow.engine.work import reconcile, wanted_tasks
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
 from partnerflow.models import GateReview, Partnership, load_snapshots
+from sqlalchemy import Connection, func, insert, select, update
+from sqlmodel import Session
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -109,7 +111,7 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: d
         evaluated = [(s, evaluate(policy, s, as_of), evaluate_monitors(policy, s, as_of)) for s in snapshots]
     for snapshot, evaluation, monitors in evaluated:
         change = None if evaluation is None else _transition(policy, snapshot, evaluation)
-        wanted[snapshot.id] = tasks.wanted_tasks(policy, snapshot, evaluation, monitors,
+        wanted[snapshot.id] = wanted_tasks(policy, snapshot, evaluation, monitors,
                                                  advancing=change is not None and change.phase is not None)
         if evaluation is None:
             continue
@@ -134,8 +136,8 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: d
     # by someone else meanwhile is left alone until the next review
     stale = {c.partnership_id for _, c in changes if c.partnership_id not in applied}
     by_id = {s.id: s for s in snapshots if s.id not in stale}
-    reconciled = tasks.reconcile(session, policy, by_id, wanted, now=now, as_of=as_of)
-    outbox.enqueue(session, notices.tasks_opened(reconciled.opened, by_id), now=now)
+    reconciled = reconcile(session, policy, by_id, wanted, now=now, as_of=as_of)
+    enqueue(session, tasks_opened(reconciled.opened, by_id), now=now)
     report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
     report.written, report.unchanged = len(rows), len(confirmed)
     for key, change in changes:

@@ -2,14 +2,12 @@
 
 from datetime import date, datetime
 
+from partnerflow.engine import audit, clock
+from partnerflow.engine.lookup import NotFound, person_by_email
+from partnerflow.engine.notifications import LinkRefused, Outgoing, consume_link, context_of, enqueue, verify_link
+from partnerflow.models import Partnership, Person, Task
 from sqlalchemy import select
 from sqlmodel import Session
-
-from partnerflow.engine import audit, clock, links, outbox
-from partnerflow.engine.links import LinkRefused
-from partnerflow.engine.lookup import NotFound, person_by_email
-from partnerflow.engine.notices import context_of
-from partnerflow.models import Partnership, Person, Task
 
 T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
 
@@ -47,13 +45,13 @@ def complete_by_link(session: Session, token: str, *, secret: str, note: str, no
     """Complete the task a signed action link names, as the person it was issued to; once, and only
     while that person may still act on it (a link of a former assignee is refused)."""
     now = now or clock.now()
-    link = links.verify(secret, token, now=now)
+    link = verify_link(secret, token, now=now)
     task, partnership = _task(session, link.task_id)
     person = session.get(Person, link.person_id)
     if not _may_act(person, task, partnership):
         raise LinkRefused(f"this link no longer acts on task {task.id}: the person it was issued to may not act "
                           "on the task any more (it moved to someone else)")
-    links.consume(session, link, now=now)
+    consume_link(session, link, now=now)
     return _close(session, task, person, note, now)
 
 
@@ -85,7 +83,7 @@ def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime 
                  **{"from": before, "to": target.id})
     session.flush()
     context = context_of({"key": partnership.key, "name": partnership.name}, task)
-    outbox.enqueue(session, [outbox.Outgoing("task.opened", target.id, f"task:{task.id}:to:{target.id}", context,
+    enqueue(session, [Outgoing("task.opened", target.id, f"task:{task.id}:to:{target.id}", context,
                                              partnership.id, task.id)], now=now)
     return task
 

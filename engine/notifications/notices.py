@@ -2,14 +2,12 @@
 
 from datetime import date
 
+from partnerflow.engine.notifications.outbox import Outgoing
+from partnerflow.engine.people import active_delegations, gatekeepers_by_partnership, program_office
+from partnerflow.gates import PRACTICE_BY_KEY, PartnershipSnapshot
+from partnerflow.models import Partnership
 from sqlalchemy import select
 from sqlmodel import Session
-
-from partnerflow.engine.gatekeepers import gatekeepers_by_partnership, program_office
-from partnerflow.engine.outbox import Outgoing
-from partnerflow.engine.tasks import Opened, active_delegations, practice_words
-from partnerflow.gates import PartnershipSnapshot
-from partnerflow.models import Partnership
 
 P = Partnership.__table__.c
 
@@ -26,7 +24,9 @@ def context_of(partnership: dict, task) -> dict:
         "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
 
 
-def tasks_opened(opened: list[Opened], snapshots: dict[int, PartnershipSnapshot]) -> list[Outgoing]:
+def tasks_opened(opened: list, snapshots: dict[int, PartnershipSnapshot]) -> list[Outgoing]:
+    """`task.opened` for each task the review opened (items with task_id, partnership_id, assignee_id,
+    wanted and due_on, as the work wing's reconcile returns them)."""
     outgoing = []
     for item in opened:
         if item.assignee_id is None:
@@ -71,3 +71,8 @@ def transitions_applied(session: Session, changes: list, *, on: date) -> list[Ou
             for person in {standing_in.get(p, p) for p in deciders}:
                 outgoing.append(Outgoing("gate.ready", person, f"{head.id}:{change.version}", context, head.id))
     return outgoing
+
+
+def practice_words(practice: str) -> tuple[str, str]:
+    found = PRACTICE_BY_KEY[practice]
+    return found.name, found.why

@@ -10,13 +10,12 @@ The same condition given again in the same gate cycle finds the task instead of 
 import hashlib
 from datetime import date, datetime, timedelta
 
+from partnerflow.engine import audit
+from partnerflow.engine.notifications import Outgoing, context_of, enqueue
+from partnerflow.engine.people import active_delegations
+from partnerflow.models import Partnership, Person, Task
 from sqlalchemy import select
 from sqlmodel import Session
-
-from partnerflow.engine import audit, outbox
-from partnerflow.engine.notices import context_of
-from partnerflow.engine.tasks import active_delegations
-from partnerflow.models import Partnership, Person, Task
 
 KIND = "condition"
 PRACTICE = "trust_credibility"  # a condition is a commitment made at the gate: honoring it builds trust
@@ -48,7 +47,7 @@ def open_condition(session: Session, partnership: Partnership, *, gate: str, con
     audit.record(session, "task.opened", actor=actor, at=now, partnership_id=partnership.id, task=task.id,
                  criterion=KIND, assignee=task.assignee_id)
     context = context_of({"key": partnership.key, "name": partnership.name}, task)
-    outbox.enqueue(session, [outbox.Outgoing("task.opened", task.assignee_id, f"task:{task.id}", context,
+    enqueue(session, [Outgoing("task.opened", task.assignee_id, f"task:{task.id}", context,
                                              partnership.id, task.id)], now=now)
     return task
 

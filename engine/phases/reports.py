@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from partnerflow.engine.review import ReviewReport
+from partnerflow.engine.phases.review import ReviewReport
 from partnerflow.notify import render
 
 

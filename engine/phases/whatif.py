@@ -3,11 +3,10 @@
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import Engine
-
-from partnerflow.engine.review import plan_batches
+from partnerflow.engine.phases.review import plan_batches
 from partnerflow.gates import GateEvaluation, Policy, evaluate
 from partnerflow.models import load_snapshots
+from sqlalchemy import Engine
 
 
 class Flip(NamedTuple):

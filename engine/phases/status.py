@@ -4,14 +4,13 @@ from collections import Counter
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
-from sqlmodel import Session
-
 from partnerflow.engine import clock
-from partnerflow.engine.conditions import open_conditions
 from partnerflow.engine.lookup import partnership_by_key
+from partnerflow.engine.work import open_conditions
 from partnerflow.gates import CHECKS, PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
 from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 
@@ -62,7 +61,7 @@ def _stored_outcomes(session: Session) -> list[_Outcome]:
 
 
 def _outcomes_on(session: Session, policy: Policy, as_of: date, batch_size: int = 2000) -> list[_Outcome]:
-    from partnerflow.engine.review import plan_batches
+    from partnerflow.engine.phases.review import plan_batches
 
     connection = session.connection()
     outcomes = []

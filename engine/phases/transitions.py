@@ -9,11 +9,12 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from partnerflow.engine import audit
+from partnerflow.engine.notifications import enqueue, transitions_applied
+from partnerflow.engine.work import cancel_for
+from partnerflow.models import Partnership
 from sqlalchemy import tuple_, update
 from sqlmodel import Session
-
-from partnerflow.engine import audit, notices, outbox, tasks
-from partnerflow.models import Partnership
 
 P = Partnership.__table__.c
 
@@ -51,7 +52,7 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, now: d
         applied.update(session.execute(statement).scalars())
     done = [t for t in transitions if t.partnership_id in applied]
     _cancel_tasks_of(session, done, now=now)
-    outbox.enqueue(session, notices.transitions_applied(session, done, on=on), now=now)
+    enqueue(session, transitions_applied(session, done, on=on), now=now)
     audit.record_many(session, [
         {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
          "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
@@ -70,5 +71,5 @@ def _cancel_tasks_of(session: Session, applied: list[Transition], *, now: dateti
     """A new phase starts a new gate cycle: the old gate's tasks are cancelled; an end cancels all."""
     moved = [t.partnership_id for t in applied if t.phase is not None and t.state != "terminated"]
     ended = [t.partnership_id for t in applied if t.state == "terminated"]
-    tasks.cancel_for(session, moved, now=now, reason="the partnership moved to another phase")
-    tasks.cancel_for(session, ended, now=now, reason="the partnership was terminated", gate_only=False)
+    cancel_for(session, moved, now=now, reason="the partnership moved to another phase")
+    cancel_for(session, ended, now=now, reason="the partnership was terminated", gate_only=False)

@@ -13,16 +13,16 @@ import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlmodel import Session, select
-
-from partnerflow.engine import audit, clock, transitions
-from partnerflow.engine.conditions import open_condition
-from partnerflow.engine.gatekeepers import gatekeepers_by_partnership, may_stop
+from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import partnership_by_key, person_by_email
-from partnerflow.engine.transitions import Transition
+from partnerflow.engine.people import gatekeepers_by_partnership, may_stop
+from partnerflow.engine.phases import transitions
+from partnerflow.engine.phases.transitions import Transition
+from partnerflow.engine.work import open_condition
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
 from partnerflow.gates.policy import Gate
 from partnerflow.models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
+from sqlmodel import Session, select
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 

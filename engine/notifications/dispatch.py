@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import httpx
-from sqlalchemy import Engine, bindparam, insert, or_, select, update
-from sqlmodel import Session
-
-from partnerflow.engine import clock, links
+from partnerflow.engine import clock
+from partnerflow.engine.notifications import links
 from partnerflow.engine.sealing import Keyring, Unreadable
 from partnerflow.engine.settings import Settings
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
 from partnerflow.notify import render_message
 from partnerflow.notify.channels import CheckedClient, SmtpSettings, deliver_all
 from partnerflow.notify.message import Delivery, Message, Target
+from sqlalchemy import Engine, bindparam, insert, or_, select, update
+from sqlmodel import Session
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)
@@ -101,7 +101,7 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
 def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, Target] | Delivery:
     """The rendered message and its target, or a failed Delivery saying why it cannot be sent."""
     def link(task_id: int) -> str:
-        token = links.sign(settings.secret_key, task_id, item.person_id, now=now)
+        token = links.sign_link(settings.secret_key, task_id, item.person_id, now=now)
         return f"{settings.base_url.rstrip('/')}/tasks/{task_id}?token={token}"
 
     action_url = link(item.task_id) if item.event in TASK_EVENTS and item.task_id is not None else None

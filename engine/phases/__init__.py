@@ -1,0 +1,18 @@
+"""The phases: review a batch, decide at a gate, transition, what-if, reports and the read-only views.
+
+The review evaluates the policy (gates/) on snapshots and writes reviews, transitions, tasks
+and notices in one transaction per batch. This wing imports the base, the work and the
+notifications wings; nothing imports it but the engine's face.
+"""
+
+from partnerflow.engine.phases.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide
+from partnerflow.engine.phases.history import partnership_history
+from partnerflow.engine.phases.reports import review_summary
+from partnerflow.engine.phases.review import ReviewReport, plan_batches, review_batch, review_portfolio
+from partnerflow.engine.phases.transitions import Conflict
+from partnerflow.engine.phases.whatif import what_if
+
+__all__ = [
+    "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "decide", "partnership_history",
+    "plan_batches", "review_batch", "review_portfolio", "review_summary", "what_if",
+]
