@@ -147,7 +147,7 @@ class Profile:
 def stage_floor(args) -> dict:
     """Load every snapshot and evaluate it (the gate out of its phase and the monitors); write nothing."""
     from partnerflow.engine.policies import read_policy
-    from partnerflow.engine.review import plan_batches
+    from partnerflow.engine.phases.review import plan_batches
     from partnerflow.engine.settings import DEFAULT_POLICY
     from partnerflow.gates import evaluate, evaluate_monitors
     from partnerflow.models import load_snapshots, make_engine
