@@ -9,6 +9,9 @@ def prepare_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    # the ephemeral server migrates a fresh PREFECT_HOME first: on a busy 2-core machine that
+    # outlasts Prefect's 20 s default and the command would fail for no fault of its own
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def run_flow(function, *args, **kwargs):
