@@ -9,7 +9,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from partnerflow.cli import render
-from partnerflow.engine import assignments, get_settings, import_files, init_database, outbox
+from partnerflow.cli.flowruns import run_review
+from partnerflow.engine import assignments, get_settings, import_files, init_database, outbox, transaction
 from partnerflow.engine import status as views
 
 EXAMPLES = Path(str(files("partnerflow.examples")))
@@ -17,8 +18,6 @@ DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to th
 
 
 def run_demo(directory: Path) -> None:
-    from partnerflow.models import session_scope
-
     directory.mkdir(parents=True, exist_ok=True)
     database = directory.resolve() / "partnerflow.db"
     for leftover in directory.glob("partnerflow.db*"):
@@ -28,12 +27,10 @@ def run_demo(directory: Path) -> None:
     get_settings.cache_clear()
 
     engine = init_database(url)
-    with session_scope(engine) as session:
+    with transaction(engine) as session:
         summary = import_files(session, [EXAMPLES / "portfolio.yaml", EXAMPLES / "partnerships.csv"])
     render.console.print(f"[bold]1. Imported the sample portfolio[/bold] into {render.shown(database)}: "
                          f"{render.shown(summary)}")
-
-    from partnerflow.cli.main import run_review
 
     render.console.print(f"\n[bold]2. Reviewing it with the Prefect flow[/bold] as of {DEMO_AS_OF} "
                          "(Prefect's ephemeral mode; the first flow of a process takes a few seconds to start)")
@@ -42,7 +39,7 @@ def run_demo(directory: Path) -> None:
                          f"{render.shown(', '.join(result['advanced']) or 'none')}; "
                          f"now ready: {render.shown(', '.join(result['ready']) or 'none')}")
 
-    with session_scope(engine) as session:
+    with transaction(engine) as session:
         portfolio = views.portfolio(session)
         render.console.print("\n[bold]3. The portfolio[/bold]")
         render.portfolio(portfolio)

@@ -14,15 +14,15 @@ from partnerflow.cli.render import visible
 from partnerflow.engine import (
     ChannelRefused,
     Conflict,
+    DatabaseNotReady,
     DecisionRefused,
+    InvalidDocument,
     LinkRefused,
     MemberRefused,
     NotFound,
     SettingsError,
     TaskRefused,
 )
-from partnerflow.gates import InvalidDocument
-from partnerflow.models import DatabaseNotReady
 
 EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, MemberRefused, LinkRefused,
             ChannelRefused)

@@ -5,7 +5,6 @@
 """
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,21 +13,24 @@ import typer
 from partnerflow import __version__
 from partnerflow.cli import render
 from partnerflow.cli.errors import reported
+from partnerflow.cli.flowruns import run_review
 from partnerflow.cli.options import AsOf, Json, parse_date
 from partnerflow.cli.render import shown
-from partnerflow.engine import decide as apply_decision
 from partnerflow.engine import (
+    InvalidDocument,
     get_settings,
+    head_revision,
     import_files,
     init_database,
     partnership_history,
     policy_in_force,
     read_policy,
     ready_engine,
+    transaction,
     what_if,
 )
+from partnerflow.engine import decide as apply_decision
 from partnerflow.engine import status as views
-from partnerflow.gates import InvalidDocument
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -56,8 +58,6 @@ def policy():
 @reported
 def init() -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    from partnerflow.models import head_revision
-
     engine = init_database()
     render.console.print(f"Database ready at {shown(repr(engine.url))} (schema {shown(head_revision())}).")
 
@@ -69,9 +69,7 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and
 
     The format, every field with its limits, and a complete example: docs/import-format.md.
     """
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         summary = import_files(session, list(paths))
     render.console.print(f"Imported: {shown(summary)}")
 
@@ -81,9 +79,7 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="YAML documents and
 def status(key: Annotated[str | None, typer.Argument(help="A partnership key; omit for the portfolio.")] = None,
            as_of: AsOf = None, json: Json = False) -> None:
     """The portfolio, or one partnership with its next gate and every criterion explained."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         if key is None:  # the stored reviews, or every partnership evaluated on the date asked for
             view = views.portfolio(session, policy=policy(), as_of=parse_date(as_of)) if as_of else views.portfolio(
                 session)
@@ -114,18 +110,6 @@ def review(as_of: AsOf = None, json: Json = False,
             f"ready, {result['written']} new reviews, {result['unchanged']} unchanged.")
 
 
-def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
-    from partnerflow.cli.offline import prepare_prefect_environment, run_flow
-
-    prepare_prefect_environment()  # before anything imports Prefect
-    with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
-        from partnerflow.engine import progress
-        from partnerflow.flows import ReviewParameters, review_portfolio
-
-        with progress.listening(listener):
-            return run_flow(review_portfolio, ReviewParameters(as_of=as_of, partnerships=keys, batch_size=batch_size))
-
-
 @app.command()
 @reported
 def decide(key: str,
@@ -135,9 +119,7 @@ def decide(key: str,
            condition: Annotated[str | None, typer.Option("--condition", help="A conditional go's open item.")] = None,
            as_of: AsOf = None) -> None:
     """Record a gatekeeper's decision at the partnership's next gate."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         outcome = apply_decision(session, policy(), key, verdict, by=by, reason=reason, condition=condition,
                                  as_of=parse_date(as_of))
     render.console.print(f"{shown(outcome.key)}: {shown(outcome.verdict)} — {shown(outcome.effect)}. "
@@ -152,9 +134,7 @@ def decide(key: str,
 def history(key: str, json: Json = False) -> None:
     """Every phase change, decision and task of a partnership, oldest first; each decision with what
     it was made on (policy version, every criterion's result, evidence digest)."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         events = partnership_history(session, key)
     render.print_json(events) if json else render.history(events)
 

@@ -7,9 +7,10 @@ import typer
 
 from partnerflow.cli import render
 from partnerflow.cli.errors import reported
+from partnerflow.cli.flowruns import run_dispatch
 from partnerflow.cli.options import AsOf, Json, parse_date
 from partnerflow.cli.render import shown
-from partnerflow.engine import assignments, channels, get_settings, members, outbox, ready_engine
+from partnerflow.engine import assignments, channels, get_settings, members, outbox, ready_engine, transaction
 
 task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
 channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
@@ -32,9 +33,7 @@ def tasks(owner: Annotated[str | None, typer.Option("--owner", help="Only this p
           status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
           as_of: AsOf = None, json: Json = False) -> None:
     """Tasks opened by reviews, soonest due first."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         found = assignments.listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
     render.print_json(found) if json else render.tasks(found)
 
@@ -46,11 +45,9 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
               note: Annotated[str, typer.Option("--note", help="What was done; kept with the task.")] = "",
               token: Annotated[str | None, typer.Option("--token", help="The signed link's token.")] = None) -> None:
     """Complete a task: by id (its assignee, the owner or a program manager), or with a signed link."""
-    from partnerflow.models import session_scope
-
     if (task_id is None) == (token is None):
         raise typer.BadParameter("give a task id with --by, or --token", param_hint="TASK_ID")
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         if token is not None:
             done = assignments.complete_by_link(session, token, secret=get_settings().secret_key, note=note)
         else:
@@ -65,9 +62,7 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
 def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="The new assignee's email.")],
                   by: Annotated[str, typer.Option("--by", help="Who moves it.")]) -> None:
     """Move an open task to another person."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         moved = assignments.reassign(session, task_id, to=to, by=by)
         render.console.print(f"Task {moved.id} now assigned to {shown(to)}.")
 
@@ -80,9 +75,7 @@ def notifications(ctx: typer.Context,
     """List notifications with their status and last error."""
     if ctx.invoked_subcommand is not None:
         return
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         found = outbox.listing(session, status=status)
     render.print_json(found) if json else render.notifications(found)
 
@@ -92,11 +85,9 @@ def notifications(ctx: typer.Context,
 def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="Notification ids.")] = None,
                         dead: Annotated[bool, typer.Option("--dead", help="Every dead notification.")] = False) -> None:
     """Make notifications due again (after fixing a template, a channel or a receiver)."""
-    from partnerflow.models import session_scope
-
     if not ids and not dead:
         raise typer.BadParameter("name notification ids, or --dead")
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         count = outbox.retry(session, ids=ids, dead=dead)
     render.console.print(f"{count} notification(s) will be delivered again by the next dispatch.")
 
@@ -104,13 +95,8 @@ def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="No
 @reported
 def dispatch(json: Json = False) -> None:
     """Deliver the notifications that are due (the Prefect dispatch flow)."""
-    from partnerflow.cli.offline import prepare_prefect_environment, run_flow
-
     ready_engine()
-    prepare_prefect_environment()
-    from partnerflow.flows import dispatch_notifications
-
-    result = run_flow(dispatch_notifications)
+    result = run_dispatch()
     if json:
         render.print_json(result)
     else:
@@ -127,9 +113,7 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
                 digest: Annotated[bool, typer.Option("--digest", help="A daily digest instead of each task.")] = False
                 ) -> None:
     """Add a way to reach a person. Webhook, Slack and Teams URLs must be public unless allowed."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
                                      allow_hosts=get_settings().allowed_hosts)
         render.console.print(f"Channel #{added.id}: {shown(kind)} for {shown(email)}"
@@ -143,9 +127,7 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
 @reported
 def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Json = False) -> None:
     """Configured channels (secrets and URL paths are not shown)."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         found = channels.channels(session, email)
     if json:
         render.print_json(found)
@@ -164,9 +146,7 @@ def channel_reseal() -> None:
     Seals values stored in plain text by an earlier version and values sealed with
     PARTNERFLOW_PREVIOUS_SECRET_KEY (set it to the old key after changing the secret key).
     """
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         done = channels.reseal(session)
     render.console.print(f"{done.channels} channel(s) sealed with the current secret key.")
     if done.unreadable:
@@ -180,9 +160,7 @@ def channel_reseal() -> None:
 @reported
 def channel_remove(channel_id: int) -> None:
     """Remove a channel; its person falls back to the inbox if none is left."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         channels.remove_channel(session, channel_id)
     render.console.print(f"Channel #{channel_id} removed.")
 
@@ -192,9 +170,7 @@ def channel_remove(channel_id: int) -> None:
 def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", help="The owner or a program manager.")]
                   ) -> None:
     """Remove a person from a partnership; their open tasks move by the owner-role rules."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         removal = members.remove_member(session, key, email, by=by)
     render.console.print(f"{shown(email)} left {shown(key)}: {removal.reassigned} task(s) reassigned, "
                          f"{removal.flagged} flagged "
@@ -207,9 +183,7 @@ def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Wh
                     starts: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
                     ends: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")]) -> None:
     """Out of office: new tasks, reminders and gate votes go to the delegate meanwhile."""
-    from partnerflow.models import session_scope
-
-    with session_scope(ready_engine()) as session:
+    with transaction() as session:
         members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
     render.console.print(f"From {shown(starts)} to {shown(ends)}, {shown(to)} stands in for "
                          f"{shown(email)}.")

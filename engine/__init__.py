@@ -7,7 +7,7 @@ and intake -> notifications (docs/architecture.md).
 """
 
 from partnerflow.engine import clock, progress
-from partnerflow.engine.database import get_engine, ready_engine
+from partnerflow.engine.database import get_engine, ready_engine, transaction
 from partnerflow.engine.intake import ImportSummary, import_documents, import_files
 from partnerflow.engine.lookup import NotFound, partnership_ids
 from partnerflow.engine.notifications import (
@@ -18,6 +18,7 @@ from partnerflow.engine.notifications import (
     channels,
     dispatch_all,
     dispatch_batch,
+    drain,
     outbox,
     sweep,
 )
@@ -27,11 +28,12 @@ from partnerflow.engine.phases import (
     DecisionOutcome,
     DecisionRefused,
     ReviewReport,
+    batches_to_review,
     decide,
     partnership_history,
     plan_batches,
+    review_all,
     review_batch,
-    review_portfolio,
     review_summary,
     status,
     what_if,
@@ -40,6 +42,8 @@ from partnerflow.engine.policies import policy_in_force, read_policy
 from partnerflow.engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
 from partnerflow.engine.setup import init_database
 from partnerflow.engine.work import MemberRefused, TaskRefused, assignments, members
+from partnerflow.gates import InvalidDocument, Policy
+from partnerflow.models import DatabaseNotReady, head_revision
 
 __all__ = [
     "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
@@ -47,6 +51,7 @@ __all__ = [
     "ChannelRefused", "outbox", "TaskRefused", "MemberRefused", "LinkRefused",
     "ReviewReport", "Settings", "SettingsError", "clock", "decide", "get_engine", "get_settings", "import_documents",
     "import_files", "init_database", "partnership_history", "partnership_ids", "plan_batches", "policy_in_force",
-    "progress", "read_policy", "ready_engine", "review_batch", "review_portfolio", "review_summary", "status",
-    "what_if",
+    "progress", "read_policy", "ready_engine", "review_batch", "review_all", "review_summary", "status",
+    "what_if", "transaction", "InvalidDocument", "DatabaseNotReady", "head_revision", "Policy", "batches_to_review",
+    "drain",
 ]

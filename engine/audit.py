@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from partnerflow.models import AuditEvent
 from sqlmodel import Session
+
+from partnerflow.models import AuditEvent
 
 
 def record(session: Session, kind: str, *, actor: str, at: datetime, partnership_id: int | None = None,

@@ -1,8 +1,9 @@
 """Finding partnerships and people by their keys, with errors a person can act on."""
 
-from partnerflow.models import Partnership, Person
 from sqlalchemy import func
 from sqlmodel import Session, select
+
+from partnerflow.models import Partnership, Person
 
 
 class NotFound(LookupError):

@@ -9,9 +9,10 @@ never votes go or recycle. A delegate casts for a gatekeeper they stand in for (
 from collections.abc import Iterable
 from datetime import date
 
-from partnerflow.models import Delegation, PartnershipParty, Person
 from sqlalchemy import select
 from sqlmodel import Session
+
+from partnerflow.models import Delegation, PartnershipParty, Person
 
 PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
 PP, PE, D = PartnershipParty.__table__.c, Person.__table__.c, Delegation.__table__.c

@@ -3,10 +3,11 @@
 Not part of the base (it reaches into the notifications wing for the channels); idempotent.
 """
 
+from sqlalchemy import Engine
+
 from partnerflow.engine.database import upgrade_database
 from partnerflow.engine.notifications import reseal
 from partnerflow.models import session_scope
-from sqlalchemy import Engine
 
 
 def init_database(url: str | None = None) -> Engine:

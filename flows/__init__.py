@@ -1,7 +1,17 @@
-"""Prefect flows around engine/: the only room that imports Prefect."""
+"""Prefect flows around engine/: the only room that imports Prefect.
 
-from partnerflow.flows.deadlines import sweep_deadlines
-from partnerflow.flows.dispatch import dispatch_notifications
-from partnerflow.flows.review import ReviewParameters, review_partnership, review_portfolio
+The environment Prefect reads at import (no telemetry, quiet) is prepared here, before any
+flow module imports it.
+"""
 
-__all__ = ["ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio", "sweep_deadlines"]
+from partnerflow.flows.environment import prepare_prefect_environment
+
+prepare_prefect_environment()
+
+from partnerflow.flows.deadlines import sweep_deadlines  # noqa: E402
+from partnerflow.flows.dispatch import dispatch_notifications  # noqa: E402
+from partnerflow.flows.review import ReviewParameters, review_partnership, review_portfolio  # noqa: E402
+from partnerflow.flows.running import run_in_process  # noqa: E402
+
+__all__ = ["ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio", "run_in_process",
+           "sweep_deadlines"]

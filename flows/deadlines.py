@@ -3,13 +3,12 @@
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from partnerflow.engine import get_engine, get_settings, policy_in_force, ready_engine, sweep
-from partnerflow.models import session_scope
+from partnerflow.engine import get_engine, get_settings, policy_in_force, ready_engine, sweep, transaction
 
 
 @task(name="sweep-deadlines", cache_policy=NO_CACHE)
 def sweep_once() -> dict:
-    with session_scope(get_engine()) as session:
+    with transaction(get_engine()) as session:
         return sweep(session, policy_in_force(get_settings().policy_path))._asdict()
 
 

@@ -9,7 +9,7 @@ from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
-from partnerflow.engine import DispatchReport, Settings, dispatch_batch, get_engine, get_settings, ready_engine
+from partnerflow.engine import DispatchReport, Settings, dispatch_batch, drain, get_engine, get_settings, ready_engine
 
 
 def settings_with_secrets() -> Settings:
@@ -30,10 +30,4 @@ def dispatch_one_batch() -> DispatchReport:
 def dispatch_notifications(max_batches: int = 100) -> dict:
     """Deliver every notification that is due; report what was sent, retried later, or dead."""
     ready_engine()
-    report = DispatchReport()
-    for _ in range(max_batches):
-        done = dispatch_one_batch()
-        report += done
-        if done.claimed == 0:
-            break
-    return report._asdict()
+    return drain(dispatch_one_batch, max_batches=max_batches)._asdict()

@@ -12,20 +12,19 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from partnerflow.engine import (
+    Policy,
     ReviewReport,
+    batches_to_review,
     clock,
     get_engine,
     get_settings,
-    partnership_ids,
-    plan_batches,
     policy_in_force,
     progress,
     ready_engine,
     review_batch,
     review_summary,
+    transaction,
 )
-from partnerflow.gates import Policy
-from partnerflow.models import session_scope
 
 
 class ReviewParameters(BaseModel):
@@ -35,15 +34,15 @@ class ReviewParameters(BaseModel):
 
 
 @task(name="plan-review-batches", cache_policy=NO_CACHE)
-def plan_review(batch_size: int) -> list[tuple[int, int]]:
-    with get_engine().connect() as connection:
-        return plan_batches(connection, batch_size)
+def plan_review(keys: list[str], batch_size: int) -> list:
+    with transaction(get_engine()) as session:
+        return batches_to_review(session, keys=keys, batch_size=batch_size)
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def review_one_batch(batch, as_of: date, now: datetime, policy: Policy) -> ReviewReport:
     """One transaction: safe to retry, since reviewing twice changes nothing the second time."""
-    with session_scope(get_engine()) as session:
+    with transaction(get_engine()) as session:
         return review_batch(session, policy, batch, as_of, now=now)
 
 
@@ -55,12 +54,8 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     now = clock.now()  # once per run: every batch stamps its rows with the same moment
     as_of = parameters.as_of or now.date()
     policy = policy_in_force(settings.policy_path)
-    engine = ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
-    if parameters.partnerships:
-        with session_scope(engine) as session:
-            batches = [partnership_ids(session, parameters.partnerships)]
-    else:
-        batches = plan_review(parameters.batch_size or settings.review_batch_size)
+    ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
+    batches = plan_review(parameters.partnerships, parameters.batch_size or settings.review_batch_size)
     report = ReviewReport()
     for done, batch in enumerate(batches, start=1):
         report += review_one_batch(batch, as_of, now, policy)  # one policy version for the whole run

@@ -30,7 +30,7 @@ from sqlmodel import select
 from partnerflow.engine.notifications.notices import task_context
 from partnerflow.engine.policies import read_policy
 from partnerflow.engine.phases.reports import review_summary
-from partnerflow.engine.phases.review import ReviewReport, review_portfolio
+from partnerflow.engine.phases.review import ReviewReport, review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Partnership, Task, session_scope
 from partnerflow.notify import render_message
@@ -116,7 +116,7 @@ def hostile_portfolio(engine) -> Samples:
         for key in samples:
             factories.alignment_evidence(session, w, factories.partnership(session, w, key))
         owner_id = w.owner.id
-    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    review_all(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
     with session_scope(engine) as session:
         for key, typed in samples.items():
             partnership = session.exec(select(Partnership).where(Partnership.key == key)).one()

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import Session
+
 from partnerflow.engine import clock
 from partnerflow.engine.intake.apply import ImportSummary, apply_reading
 from partnerflow.engine.intake.check import check_reading
 from partnerflow.engine.intake.existing import load_existing
 from partnerflow.engine.intake.read import read_documents
 from partnerflow.gates.documents import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
-from sqlmodel import Session
 
 __all__ = ["ImportSummary", "import_documents", "import_files"]
 

@@ -7,6 +7,9 @@ equal to what is stored is not written at all.
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import Row, Table, insert, update
+from sqlmodel import Session
+
 from partnerflow.engine import audit
 from partnerflow.engine.intake.existing import Existing
 from partnerflow.engine.intake.read import KEY_FIELDS, Item, Reading
@@ -24,8 +27,6 @@ from partnerflow.engine.intake.sections import (
 )
 from partnerflow.engine.notifications import write_channels
 from partnerflow.models import Partnership, Party, Person, Program
-from sqlalchemy import Row, Table, insert, update
-from sqlmodel import Session
 
 PARTNERSHIP_FIELDS = ("name", "kind", "program", "sponsor", "owner")  # may change on an existing partnership
 ENTITIES = (("programs", Program, "program"), ("parties", Party, "party"), ("people", Person, "person"))

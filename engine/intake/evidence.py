@@ -3,6 +3,8 @@
 from datetime import date
 from typing import Any, Literal
 
+from pydantic import ValidationInfo, field_validator, model_validator
+
 from partnerflow.engine.intake.fields import (
     MOST_PARTIES,
     Day,
@@ -19,7 +21,6 @@ from partnerflow.engine.intake.fields import (
     entries,
     not_before,
 )
-from pydantic import ValidationInfo, field_validator, model_validator
 
 Level = Literal["low", "medium", "high"]
 

@@ -8,12 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Row, select
+from sqlmodel import Session
+
 from partnerflow.engine.intake.fields import is_email, is_key
 from partnerflow.engine.intake.read import KEY_FIELDS, Reading
 from partnerflow.engine.intake.schema import references
 from partnerflow.models import Partnership, PartnershipParty, Party, Person, Program
-from sqlalchemy import Row, select
-from sqlmodel import Session
 
 ENTITY_OF_REFERENCE = {"program": "programs", "party": "parties", "person": "people", "partnership": "partnerships"}
 TABLES = {"programs": Program, "parties": Party, "people": Person, "partnerships": Partnership}

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from partnerflow.gates.documents import described, shown
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo
+
+from partnerflow.gates.documents import described, shown
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

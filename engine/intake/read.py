@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from pydantic import ValidationError
+
 from partnerflow.engine.intake.schema import ENTITY_SHAPES, Shape
 from partnerflow.gates.documents import (
     UNREADABLE,
@@ -23,7 +25,6 @@ from partnerflow.gates.documents import (
     field_name,
     parse_yaml,
 )
-from pydantic import ValidationError
 
 KEY_FIELDS = {"programs": "key", "parties": "key", "people": "email", "partnerships": "key"}
 CSV_COLUMNS = ("key", "name", "kind", "program", "parties", "phase", "phase_since", "sponsor", "owner")

@@ -6,6 +6,8 @@ REQUIRED_ON_CREATE. Evidence sections are in `engine.intake.evidence`.
 
 from typing import Literal
 
+from pydantic import field_validator
+
 from partnerflow.engine.intake.evidence import EvidenceIn
 from partnerflow.engine.intake.fields import (
     MOST_CHANNELS,
@@ -26,7 +28,6 @@ from partnerflow.engine.intake.fields import (
     references,
 )
 from partnerflow.models.core import KIND_VALUES, PHASE_VALUES
-from pydantic import field_validator
 
 __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
 

@@ -8,6 +8,9 @@ import run twice writes nothing the second time.
 from collections import defaultdict
 from typing import Any, NamedTuple
 
+from sqlalchemy import Table, delete, insert, select
+from sqlmodel import Session
+
 from partnerflow.engine.intake.schema import PartnershipIn, Shape
 from partnerflow.models import (
     Agreement,
@@ -29,8 +32,6 @@ from partnerflow.models import (
     Stakeholder,
     Win,
 )
-from sqlalchemy import Table, delete, insert, select
-from sqlmodel import Session
 
 Ids = dict[str, dict[str, int]]  # kind of entity ("program", "party", "person") -> key -> id
 

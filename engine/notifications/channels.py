@@ -10,6 +10,9 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from sqlalchemy import update
+from sqlmodel import Session, select
+
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import person_by_email
 from partnerflow.engine.sealing import LONGEST_SEALED_ADDRESS, SEALED_ADDRESSES, Keyring, Unreadable
@@ -17,8 +20,6 @@ from partnerflow.engine.settings import get_settings
 from partnerflow.models import Channel, Notification, Person
 from partnerflow.notify.message import Target
 from partnerflow.notify.targets import InvalidTarget, validate_target
-from sqlalchemy import update
-from sqlmodel import Session, select
 
 KINDS = ("email", "webhook", "slack", "teams", "inbox")
 

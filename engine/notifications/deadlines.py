@@ -10,14 +10,15 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy import select, update
+from sqlmodel import Session
+
 from partnerflow.engine import clock
 from partnerflow.engine.notifications.notices import context_of
 from partnerflow.engine.notifications.outbox import Outgoing, enqueue
 from partnerflow.engine.people import active_delegations, program_office
 from partnerflow.gates import Policy
 from partnerflow.models import Channel, Partnership, Person, Task
-from sqlalchemy import select, update
-from sqlmodel import Session
 
 T, P, PE, C = Task.__table__.c, Partnership.__table__.c, Person.__table__.c, Channel.__table__.c
 

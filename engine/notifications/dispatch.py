@@ -9,10 +9,14 @@ the configured schedule with jitter, then the notification is dead — never los
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import httpx
+from sqlalchemy import Engine, bindparam, insert, or_, select, update
+from sqlmodel import Session
+
 from partnerflow.engine import clock
 from partnerflow.engine.notifications import links
 from partnerflow.engine.sealing import Keyring, Unreadable
@@ -21,8 +25,6 @@ from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, T
 from partnerflow.notify import render_message
 from partnerflow.notify.channels import CheckedClient, SmtpSettings, deliver_all
 from partnerflow.notify.message import Delivery, Message, Target
-from sqlalchemy import Engine, bindparam, insert, or_, select, update
-from sqlmodel import Session
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)
@@ -196,9 +198,16 @@ def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None =
 def dispatch_all(engine: Engine, settings: Settings, *, now: datetime | None = None, max_batches: int = 1000
                  ) -> DispatchReport:
     """Drain what is due now, batch after batch (each batch reads the clock once unless `now` is given)."""
+    return drain(lambda: dispatch_batch(engine, settings, now=now), max_batches=max_batches)
+
+
+def drain(run_batch: Callable[[], DispatchReport], *, max_batches: int) -> DispatchReport:
+    """Run batches until one claims nothing, or `max_batches` ran; the reports added up.
+
+    The one drain loop: in process here, and in the dispatch flow with a Prefect task per batch."""
     report = DispatchReport()
     for _ in range(max_batches):
-        done = dispatch_batch(engine, settings, now=now)
+        done = run_batch()
         report += done
         if done.claimed == 0:
             break

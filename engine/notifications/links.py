@@ -13,9 +13,10 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from partnerflow.models import UsedLink
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+
+from partnerflow.models import UsedLink
 
 LIFETIME = timedelta(days=30)
 

@@ -2,12 +2,13 @@
 
 from datetime import date
 
+from sqlalchemy import select
+from sqlmodel import Session
+
 from partnerflow.engine.notifications.outbox import Outgoing
 from partnerflow.engine.people import active_delegations, gatekeepers_by_partnership, program_office
 from partnerflow.gates import PRACTICE_BY_KEY, PartnershipSnapshot
 from partnerflow.models import Partnership
-from sqlalchemy import select
-from sqlmodel import Session
 
 P = Partnership.__table__.c
 

@@ -10,11 +10,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from partnerflow.engine import clock
-from partnerflow.models import Channel, Notification, Person
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+
+from partnerflow.engine import clock
+from partnerflow.models import Channel, Notification, Person
 
 DIGESTED = frozenset({"task.opened", "task.reminder"})
 C, N, PE = Channel.__table__.c, Notification.__table__.c, Person.__table__.c

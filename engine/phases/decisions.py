@@ -13,6 +13,8 @@ import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
+from sqlmodel import Session, select
+
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import partnership_by_key, person_by_email
 from partnerflow.engine.people import gatekeepers_by_partnership, may_stop
@@ -22,7 +24,6 @@ from partnerflow.engine.work import open_condition
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
 from partnerflow.gates.policy import Gate
 from partnerflow.models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
-from sqlmodel import Session, select
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 

@@ -8,10 +8,11 @@ evidence digest, from the decision's frozen record.
 
 from typing import Any
 
-from partnerflow.engine.lookup import partnership_by_key
-from partnerflow.models import AuditEvent, Decision, Person
 from sqlalchemy import select
 from sqlmodel import Session
+
+from partnerflow.engine.lookup import partnership_by_key
+from partnerflow.models import AuditEvent, Decision, Person
 
 PE = Person.__table__.c
 PERSON_FIELDS = {"task.opened": ("assignee",), "task.reassigned": ("from", "to")}  # data fields holding a person id

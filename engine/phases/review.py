@@ -13,15 +13,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import Connection, func, insert, select, update
+from sqlmodel import Session
+
 from partnerflow.engine import clock
+from partnerflow.engine.lookup import partnership_ids
 from partnerflow.engine.notifications import enqueue, tasks_opened
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
 from partnerflow.models import GateReview, Partnership, load_snapshots
-from sqlalchemy import Connection, func, insert, select, update
-from sqlmodel import Session
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -178,15 +180,23 @@ def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateE
     return None
 
 
-def review_portfolio(engine, policy: Policy, as_of: date, *, batch_size: int, now: datetime | None = None,
-                     on_batch=None) -> ReviewReport:
-    """Review every live partnership, one transaction per batch. Callable without Prefect."""
+def batches_to_review(session: Session, *, keys: list[str], batch_size: int) -> list:
+    """The partnerships named by `keys` as one batch, or every live one in id ranges of `batch_size`."""
+    if keys:
+        return [partnership_ids(session, keys)]
+    return plan_batches(session.connection(), batch_size)
+
+
+def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: list[str] = (),
+               now: datetime | None = None, on_batch=None) -> ReviewReport:
+    """Review every live partnership (or those of `keys`), one transaction per batch, in this process.
+
+    The review flow (flows/review.py) runs the same batches, each as a Prefect task."""
     from partnerflow.models import session_scope
 
     now = now or clock.now()
-
-    with engine.connect() as connection:
-        batches = plan_batches(connection, batch_size)
+    with session_scope(engine) as session:
+        batches = batches_to_review(session, keys=list(keys), batch_size=batch_size)
     report = ReviewReport()
     for batch in batches:
         with session_scope(engine) as session:

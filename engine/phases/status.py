@@ -4,13 +4,14 @@ from collections import Counter
 from datetime import date, datetime
 from typing import NamedTuple
 
+from sqlalchemy import func, select
+from sqlmodel import Session
+
 from partnerflow.engine import clock
 from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.engine.work import open_conditions
 from partnerflow.gates import CHECKS, PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
 from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 

@@ -9,12 +9,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import tuple_, update
+from sqlmodel import Session
+
 from partnerflow.engine import audit
 from partnerflow.engine.notifications import enqueue, transitions_applied
 from partnerflow.engine.work import cancel_for
 from partnerflow.models import Partnership
-from sqlalchemy import tuple_, update
-from sqlmodel import Session
 
 P = Partnership.__table__.c
 

@@ -3,10 +3,11 @@
 from datetime import date
 from typing import NamedTuple
 
+from sqlalchemy import Engine
+
 from partnerflow.engine.phases.review import plan_batches
 from partnerflow.gates import GateEvaluation, Policy, evaluate
 from partnerflow.models import load_snapshots
-from sqlalchemy import Engine
 
 
 class Flip(NamedTuple):

@@ -2,12 +2,13 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import select
+from sqlmodel import Session
+
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import NotFound, person_by_email
 from partnerflow.engine.notifications import LinkRefused, Outgoing, consume_link, context_of, enqueue, verify_link
 from partnerflow.models import Partnership, Person, Task
-from sqlalchemy import select
-from sqlmodel import Session
 
 T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
 

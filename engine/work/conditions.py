@@ -10,12 +10,13 @@ The same condition given again in the same gate cycle finds the task instead of 
 import hashlib
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+from sqlmodel import Session
+
 from partnerflow.engine import audit
 from partnerflow.engine.notifications import Outgoing, context_of, enqueue
 from partnerflow.engine.people import active_delegations
 from partnerflow.models import Partnership, Person, Task
-from sqlalchemy import select
-from sqlmodel import Session
 
 KIND = "condition"
 PRACTICE = "trust_credibility"  # a condition is a commitment made at the gate: honoring it builds trust

@@ -3,14 +3,15 @@
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import partnership_by_key, person_by_email
 from partnerflow.engine.notifications import Outgoing, context_of, enqueue
 from partnerflow.engine.people import program_office
 from partnerflow.engine.work.tasks import assignee
 from partnerflow.models import Delegation, Member, Task, load_snapshots
-from sqlalchemy import delete, select
-from sqlmodel import Session
 
 
 class MemberRefused(Exception):

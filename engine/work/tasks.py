@@ -8,12 +8,13 @@ a closed task whose criterion fails again in the same cycle is reopened, never d
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy import and_, bindparam, select, update
+from sqlmodel import Session
+
 from partnerflow.engine import audit
 from partnerflow.engine.people import active_delegations
 from partnerflow.gates import CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
 from partnerflow.models import Delegation, Task
-from sqlalchemy import and_, bindparam, select, update
-from sqlmodel import Session
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle

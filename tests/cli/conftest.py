@@ -1,7 +1,7 @@
 import pytest
 
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import session_scope
 from tests import factories
@@ -13,5 +13,5 @@ def reviewed(engine):
     """The small portfolio (acme-supply ready, star advanced, empty blocked), reviewed as of AS_OF."""
     with session_scope(engine) as session:
         factories.small_portfolio(session)
-    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    review_all(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
     return engine

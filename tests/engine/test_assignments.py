@@ -7,7 +7,7 @@ import pytest
 from partnerflow.engine import LinkRefused, TaskRefused, assignments, dispatch_all, get_settings
 from partnerflow.engine.notifications import links
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.gates import evaluate
 from partnerflow.models import AuditEvent, Person, Task, load_snapshots, session_scope
@@ -30,7 +30,7 @@ def world(engine):
         session.query(Person).filter_by(email="sam@northwind.example").update({"roles": []})
         session.add(Person(email="pmo@northwind.example", name="PMO", party_id=w.us.id, roles=["program_manager"]))
         session.query(factories.Meeting).filter(factories.Meeting.held_on < AS_OF - timedelta(days=30)).delete()
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     dispatch_all(engine, get_settings(), now=TOLD)
     return w
 

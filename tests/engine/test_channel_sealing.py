@@ -8,7 +8,7 @@ from sqlmodel import select
 from partnerflow.engine import ChannelRefused, channels, dispatch_all, get_settings, outbox
 from partnerflow.engine.notifications.dispatch import UNREADABLE
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.sealing import PREFIX, Keyring, Unreadable
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import AuditEvent, Channel, Notification, session_scope
@@ -118,7 +118,7 @@ def queue(engine, channel: dict) -> int:
         w = factories.world(session)
         factories.partnership(session, w, "acme-supply")
         session.add(Channel(person_id=w.owner.id, **channel))
-    review_portfolio(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    review_all(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
     with session_scope(engine) as session:
         return len(session.exec(select(Notification).where(Notification.channel == channel["kind"])).all())
 

@@ -6,7 +6,7 @@ import pytest
 
 from partnerflow.engine import dispatch_all, get_settings, sweep
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Notification, Person, Task, session_scope
 from tests import factories
@@ -24,7 +24,7 @@ def told(engine):
         factories.partnership(session, w, "acme-supply")
         session.add(Person(email="pmo@northwind.example", name="Program office", party_id=w.us.id,
                            roles=["program_manager"]))
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     dispatch_all(engine, get_settings(), now=TOLD)
     return w
 
@@ -69,7 +69,7 @@ def test_a_digest_person_gets_one_message_a_day_instead_of_one_per_task(engine):
         w = factories.world(session)
         factories.partnership(session, w, "acme-supply")
         session.add(Channel(person_id=w.owner.id, kind="inbox", digest=True))
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     assert not [p for p, _ in queued(engine, "task.opened") if p == w.owner.id]
     assert swept(engine, TOLD).digests == 1
     assert swept(engine, TOLD + timedelta(hours=3)).digests == 1  # asked again the same day...

@@ -9,7 +9,7 @@ from partnerflow.engine.phases.decisions import DecisionRefused, decide, votes_s
 from partnerflow.engine.phases.history import partnership_history
 from partnerflow.engine.lookup import NotFound
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Decision, Notification, Partnership, Party, Person, Task, Win, session_scope
 from tests import factories
@@ -25,7 +25,7 @@ def ready(engine):
     """One alignment partnership passing its gatekeeper gate (2 approvers, one per party)."""
     with session_scope(engine) as session:
         factories.small_portfolio(session)
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     return engine
 
 
@@ -319,7 +319,7 @@ def test_a_conditional_go_opens_a_task_for_the_owner_that_survives_the_phase_cha
     go(ready, GUS)
     go(ready, GRACE)  # advances: a new phase cancels gate tasks, not the condition
     assert phase_state(ready) == ("execution", "active")
-    review_portfolio(ready, POLICY, AS_OF + timedelta(days=1), batch_size=100)  # a review does not close it
+    review_all(ready, POLICY, AS_OF + timedelta(days=1), batch_size=100)  # a review does not close it
     assert [t[2] for t in condition_tasks(ready)] == ["open"]
     with session_scope(ready) as session:
         view = status.partnership_status(session, POLICY, "acme-supply", AS_OF)
@@ -367,8 +367,8 @@ def test_the_same_condition_again_finds_its_task_and_a_kill_cancels_it(ready):
 
 def test_a_review_neither_closes_nor_duplicates_a_condition_task(ready):
     go(ready, GINA, condition=CONDITION)  # a vote: the partnership stays in alignment, ready
-    review_portfolio(ready, POLICY, AS_OF, batch_size=100)
-    review_portfolio(ready, POLICY, AS_OF, batch_size=100)
+    review_all(ready, POLICY, AS_OF, batch_size=100)
+    review_all(ready, POLICY, AS_OF, batch_size=100)
     assert [t[2] for t in condition_tasks(ready)] == ["open"]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from partnerflow.engine import dispatch_all, get_settings, outbox
 from partnerflow.engine.notifications.dispatch import LEASE, claim, due_ids, take
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Task, session_scope
 from tests import factories
@@ -39,7 +39,7 @@ def portfolio(engine, channel=None):
         factories.partnership(session, w, "acme-supply")
         if channel:
             session.add(Channel(person_id=w.owner.id, **channel))
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     return w
 
 

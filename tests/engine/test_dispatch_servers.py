@@ -8,7 +8,7 @@ import pytest
 
 from partnerflow.engine import assignments, dispatch_all, get_settings
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Notification, Task, session_scope
 from partnerflow.notify.channels import verify
@@ -39,7 +39,7 @@ def test_tasks_reach_owners_by_email_and_signed_webhook_and_their_links_work(eng
         session.add_all([Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"),
                          Channel(person_id=w.sponsor.id, kind="webhook", address=receiver.url("/signed"),
                                  secret=SECRET)])
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     report = dispatch_all(engine, settings, now=NOW)
     assert report.dead == 0 and report.retrying == 0 and report.sent == report.claimed
 
@@ -80,7 +80,7 @@ def test_an_html_message_escapes_what_people_typed(engine, settings, smtp_server
         p = factories.partnership(session, w, "acme-supply")
         p.name = '<script>alert("x")</script> & Co'
         session.add(Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"))
-    review_portfolio(engine, POLICY, AS_OF, batch_size=100)
+    review_all(engine, POLICY, AS_OF, batch_size=100)
     dispatch_all(engine, settings, now=NOW)
     html = mailbox.mails[0].email.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Co" in html

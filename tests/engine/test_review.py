@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
@@ -40,7 +40,7 @@ def build(engine, *specs):
 
 
 def review(engine, policy=POLICY, as_of=AS_OF):
-    return review_portfolio(engine, policy, as_of, batch_size=2)
+    return review_all(engine, policy, as_of, batch_size=2)
 
 
 def test_gatekeeper_gate_makes_a_passing_partnership_ready_and_blocked_one_stays(engine):
@@ -134,7 +134,7 @@ def test_a_review_stamps_everything_it_writes_with_its_own_now_whatever_the_cloc
         factories.small_portfolio(session)
     review_at = factories.NOW - timedelta(days=3)
     frozen_clock.tick(days=30)  # the clock has moved on; the review was given its moment
-    report = review_portfolio(engine, POLICY, AS_OF, batch_size=2, now=review_at)
+    report = review_all(engine, POLICY, AS_OF, batch_size=2, now=review_at)
     assert report.advanced == ["star"] and report.ready == ["acme-supply"] and report.tasks_opened > 0
     with engine.connect() as connection:
         stamps = {

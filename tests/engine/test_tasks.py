@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from partnerflow.engine.phases.decisions import decide
 from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_portfolio
+from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
 from tests import factories
@@ -16,7 +16,7 @@ POLICY = read_policy(DEFAULT_POLICY)
 
 
 def review(engine, as_of=AS_OF):
-    return review_portfolio(engine, POLICY, as_of, batch_size=100)
+    return review_all(engine, POLICY, as_of, batch_size=100)
 
 
 def tasks(engine, **where):
