@@ -80,9 +80,8 @@ def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
         "partnerflow status                                  # the portfolio",
         f"partnerflow status {example or 'KEY'} --as-of {DEMO_AS_OF}     # every criterion explained",
         f"partnerflow policy what-if {EXAMPLES / 'stricter-policy.yaml'} --as-of {DEMO_AS_OF}",
-        f'partnerflow decide {ready} go --by daniel.okafor@northwind.example --reason "Business case is solid" '
-        f"--as-of {DEMO_AS_OF}",
-        f'partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear" --as-of {DEMO_AS_OF}',
+        f'partnerflow decide {ready} go --by daniel.okafor@northwind.example --reason "Business case is solid"',
+        f'partnerflow decide {ready} go --by frank.miller@acme.example --reason "Our win is clear"',
         f"partnerflow history {ready}",
         "partnerflow review --as-of 2027-01-31               # time moves on: agreements expire, tracks lengthen",
         "partnerflow tasks --owner tom.becker@northwind.example",

@@ -117,11 +117,14 @@ def decide(key: str,
            by: Annotated[str, typer.Option("--by", help="The deciding gatekeeper's email.")],
            reason: Annotated[str, typer.Option("--reason", help="Why; kept with the decision.")],
            condition: Annotated[str | None, typer.Option("--condition", help="A conditional go's open item.")] = None,
-           as_of: AsOf = None) -> None:
+           as_of: Annotated[str | None, typer.Option(
+               "--as-of", help="Evaluate the gate for the record as of this date (hold, recycle, kill); a go is "
+                               "always decided on today's evidence, and who may decide is judged today.")] = None
+           ) -> None:
     """Record a gatekeeper's decision at the partnership's next gate."""
     with transaction() as session:
         outcome = apply_decision(session, policy(), key, verdict, by=by, reason=reason, condition=condition,
-                                 as_of=parse_date(as_of))
+                                 as_of=parse_date(as_of) if as_of else None)
     render.console.print(f"{shown(outcome.key)}: {shown(outcome.verdict)} — {shown(outcome.effect)}. "
                          f"Now {shown(outcome.phase)}, {shown(outcome.state.replace('_', ' '))}.")
     if outcome.condition_task:

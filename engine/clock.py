@@ -1,4 +1,4 @@
-"""The one place that asks for the time. Tests patch `engine.clock.now`."""
+"""The one place that asks for the time. Tests freeze `partnerflow.engine.clock.now` (tests/conftest.py)."""
 
 from datetime import UTC, date, datetime
 

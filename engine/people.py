@@ -2,20 +2,20 @@
 
 One rule for every path that asks (a decision, the gate-ready notice): a person decides at a
 partnership's gate when they hold the `gatekeeper` role and belong to one of its parties. The
-program office (the `program_manager` role) may put any partnership on hold or kill it, and
-never votes go or recycle. A delegate casts for a gatekeeper they stand in for (engine/decisions.py).
+program office (the `program_manager` role, held by a person of one of our own, internal, parties)
+may put any partnership on hold or kill it, and never votes go or recycle; the role given to a
+person of an outside party confers nothing. A delegate casts for a gatekeeper they stand in for (engine/phases/decisions.py).
 """
 
-from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from partnerflow.models import Delegation, PartnershipParty, Person
+from partnerflow.models import Delegation, Party, PartnershipParty, Person
 
 PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
-PP, PE, D = PartnershipParty.__table__.c, Person.__table__.c, Delegation.__table__.c
+PP, PE, D, PA = PartnershipParty.__table__.c, Person.__table__.c, Delegation.__table__.c, Party.__table__.c
 
 
 def gatekeepers_by_partnership(session: Session, partnership_ids: list[int]) -> dict[int, list[int]]:
@@ -29,19 +29,17 @@ def gatekeepers_by_partnership(session: Session, partnership_ids: list[int]) -> 
     return found
 
 
-def may_stop(roles: Iterable[str], verdict: str) -> bool:
+def may_stop(session: Session, person: Person, verdict: str) -> bool:
     """The program office may hold or kill any partnership of the portfolio."""
-    return verdict in PROGRAM_OFFICE_VERDICTS and "program_manager" in roles
+    return verdict in PROGRAM_OFFICE_VERDICTS and person.id in program_office(session)
 
-
-def with_role(session: Session, role: str) -> list[int]:
-    """The ids of the people holding `role`, in id order."""
-    return [pid for pid, roles in session.execute(select(PE.id, PE.roles).order_by(PE.id)) if role in roles]
 
 
 def program_office(session: Session) -> list[int]:
-    """The ids of the people with the program_manager role."""
-    return with_role(session, "program_manager")
+    """The ids of the program managers of our own (internal) parties, in id order."""
+    rows = session.execute(select(PE.id, PE.roles).join(Party, PA.id == PE.party_id).where(PA.internal.is_(True))
+                           .order_by(PE.id))
+    return [pid for pid, roles in rows if "program_manager" in roles]
 
 
 def active_delegations(session: Session, on: date) -> dict[int, int]:

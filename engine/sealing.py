@@ -8,7 +8,7 @@ never a key. AES-SIV is deterministic, so the same URL seals to the same text un
 the unique constraint on (person, kind, address) and the duplicate check keep working in SQL,
 and a reader of the database learns only which rows hold equal values. A value without the
 prefix was written in plain text by an earlier version: it is read as it is, and sealed by
-`partnerflow init` or `partnerflow channel reseal` (engine/channels.py).
+`partnerflow init` or `partnerflow channel reseal` (engine/notifications/channels.py).
 
 A changed secret key opens nothing sealed before: PARTNERFLOW_PREVIOUS_SECRET_KEY still opens
 it until `partnerflow channel reseal` has sealed it again with the new key.

@@ -1,6 +1,6 @@
 """The dispatch flow: drain the notification outbox, batch by batch.
 
-Retries of failed deliveries are rows with a due time (see engine/dispatch.py), not Prefect
+Retries of failed deliveries are rows with a due time (see engine/notifications/dispatch.py), not Prefect
 retries: they must survive a crash and wait hours.
 """
 

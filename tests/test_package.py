@@ -7,6 +7,8 @@ a path file, never this checkout, so what runs is what the wheel carries.
 
 import os
 import re
+import shutil
+import site as sitepackages
 import subprocess
 import sys
 import sysconfig
@@ -21,11 +23,17 @@ import partnerflow
 ROOT = Path(__file__).resolve().parents[1]
 
 
+LEFT_OUT = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
+                                  ".pytest_cache", "demo", "*.db", "*.db-*")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """Built from a copy of the tree: an in-tree build would reuse build/lib, where deleted modules linger."""
+    source, out = tmp_path_factory.mktemp("source") / "partnerflow", tmp_path_factory.mktemp("wheel")
+    shutil.copytree(ROOT, source, ignore=LEFT_OUT)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                    "--quiet", "--wheel-dir", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--quiet", "--wheel-dir", str(out), str(source)], check=True, capture_output=True, timeout=300)
     [built] = out.glob("partnerflow-*.whl")
     return built
 
@@ -36,8 +44,10 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, set[str]]:
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
-    dependencies = sysconfig.get_path("purelib")  # this environment's, for prefect, sqlmodel, ...
-    (site / "dependencies.pth").write_text(dependencies + "\n")
+    # this environment's site folders, for prefect, sqlmodel, ... (their .pth files, among them the
+    # editable install of this checkout, are not read from a folder a .pth file names)
+    dependencies = [*sitepackages.getsitepackages(), sitepackages.getusersitepackages()]
+    (site / "dependencies.pth").write_text("".join(f"{folder}\n" for folder in dependencies))
     before = set(os.listdir(site))
     subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps",
                     "--no-index", "--quiet", str(wheel)], check=True, capture_output=True, timeout=300)

@@ -29,7 +29,8 @@ def check_reading(reading: Reading, existing: Existing) -> list[DocumentError]:
         errors += repeated_entries(item, item.shape, ())
     if reading.complete:  # references may point into a file that could not be read: check them later
         errors += unknown_references(reading, existing)
-    return errors
+    partial = [item for items in reading.items.values() for item in items if item.unread]
+    return [error for error in errors if not any(item.repeats(error) for item in partial)]
 
 
 def too_many(reading: Reading) -> Iterator[DocumentError]:

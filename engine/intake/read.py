@@ -38,6 +38,17 @@ class Item:
     shape: Any  # a Shape
     located: Located
     path: tuple[str | int, ...]
+    unread: frozenset[str] = frozenset()  # fields left out: their own errors are reported already
+
+    def repeats(self, error: DocumentError) -> bool:
+        """True for an error about a field left out: its own error was given already."""
+        if error.source != self.located.source:
+            return False
+        for name in self.unread:
+            field = field_name(self.path + (name,))
+            if error.field == field or error.field.startswith((field + ".", field + "[")):
+                return True
+        return False
 
     def error(self, sub: Sequence[str | int], message: str) -> DocumentError:
         return self.located.error(self.path + tuple(sub), message)
@@ -66,8 +77,22 @@ class Reading:
             shape: Shape = ENTITY_SHAPES[kind].model_validate(raw)
         except ValidationError as exc:
             self.errors += located.errors_from(exc, path)
+            self._add_the_rest(kind, raw, located, path, exc)
             return
         self.items[kind].append(Item(shape, located, path))
+
+    def _add_the_rest(self, kind: str, raw: Any, located: Located, path: tuple[str | int, ...],
+                      exc: ValidationError) -> None:
+        """An entity with a field in error is still checked in its other fields (references, what a new
+        one needs), so one error hides no other; the import fails anyway, so it is never written."""
+        unread = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+        if not isinstance(raw, dict) or not unread:
+            return
+        try:
+            rest = ENTITY_SHAPES[kind].model_validate({k: v for k, v in raw.items() if k not in unread})
+        except ValidationError:
+            return
+        self.items[kind].append(Item(rest, located, path, unread))
 
     def fail(self, errors: Iterable[DocumentError]) -> None:
         self.errors += errors
@@ -124,12 +149,14 @@ def read_csv(reading: Reading, source: str, text: str) -> None:
     try:
         header = [name.strip() for name in next(rows)]
         _check_header(source, header)
-        start = rows.line_num + 1
-        for count, cells in enumerate(rows, 1):
-            line, start = start, rows.line_num + 1
+        start, lines = rows.line_num + 1, []
+        for count, cells in enumerate(rows, 1):  # the whole file is parsed (it is at most 4 MB) before a row is read:
+            lines.append((start, cells))        # one beyond the limit makes it unreadable, with that one error
+            start = rows.line_num + 1
             if count > MOST_CSV_ROWS:
-                raise InvalidDocument([DocumentError(source, line, "(document)", f"more than {MOST_CSV_ROWS:,} "
-                                                     "rows in one CSV file: split it into several files")])
+                raise InvalidDocument([DocumentError(source, lines[-1][0], "(document)", f"more than "
+                                                     f"{MOST_CSV_ROWS:,} rows in one CSV file: split it into several files")])
+        for line, cells in lines:
             _read_row(reading, source, header, cells, line)
     except csv.Error as exc:
         raise InvalidDocument([DocumentError(source, rows.line_num, "(document)", f"CSV error: {exc}")]) from None

@@ -1,12 +1,12 @@
 """Gatekeepers' decisions: go, hold, recycle, kill — validated before anything is written.
 
 Deny by default: only a gatekeeper of one of the partnership's parties decides at its gate
-(or a delegate casting for one), the program office may only hold or kill (engine/gatekeepers.py);
+(or a delegate casting for one), the program office may only hold or kill (engine/people.py);
 never on a partnership they own, never on a terminated one, never `go` while a must-meet
 criterion fails, never the same vote twice. A gate may need several distinct gatekeepers
 (four eyes) and one from each party; the partnership advances when the last required vote is
 in. Each decision keeps a frozen record of what it was based on: policy version, every
-criterion's result, evidence digest. A conditional go opens a task for the owner (engine/conditions.py).
+criterion's result, evidence digest. A conditional go opens a task for the owner (engine/work/conditions.py).
 """
 
 import hashlib
@@ -17,13 +17,13 @@ from sqlmodel import Session, select
 
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import partnership_by_key, person_by_email
-from partnerflow.engine.people import gatekeepers_by_partnership, may_stop
+from partnerflow.engine.people import active_delegations, gatekeepers_by_partnership, may_stop
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import open_condition
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
 from partnerflow.gates.policy import Gate
-from partnerflow.models import Decision, Delegation, Partnership, PartnershipParty, Party, Person, load_snapshots
+from partnerflow.models import Decision, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 VERDICTS = ("go", "hold", "recycle", "kill")
 
@@ -47,16 +47,21 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
            ) -> DecisionOutcome:
     """Validate and apply one decision. Flushes; the caller commits.
 
-    `now` stamps what is written (read from the clock once when not given); `as_of`, by default
-    `now`'s date, is the date the gate is evaluated on."""
+    `now` stamps what is written (read from the clock once when not given). Who may decide, and
+    for whom a delegate stands in, is always judged on `now`'s date; `as_of` (by default that
+    date) is the date the gate is evaluated on for the record, and a go is only ever decided on
+    the evidence of the day it is cast."""
     now = now or clock.now()
-    as_of = as_of or now.date()
+    today = now.date()
+    as_of = as_of or today
     if verdict not in VERDICTS:
         raise DecisionRefused(f"unknown decision {verdict!r}: choose one of {', '.join(VERDICTS)}")
+    if verdict == "go" and as_of != today:
+        raise DecisionRefused(f"a go is decided on today's evidence ({today}), not as of {as_of}: leave out --as-of")
     partnership = partnership_by_key(session, key)
     caster = person_by_email(session, by)
     parties = _parties(session, partnership)
-    person = _decider(session, partnership, parties, caster, verdict, as_of)
+    person = _decider(session, partnership, parties, caster, verdict, today)
     if person.id != caster.id and caster.id == partnership.owner_id:
         raise DecisionRefused(f"{caster.email} owns {partnership.key}: another gatekeeper must decide")
     _check_allowed(partnership, person, verdict, reason, condition)
@@ -83,7 +88,7 @@ def decide(session: Session, policy: Policy, key: str, verdict: str, *, by: str,
         session, partnership, gate=record.gate, condition=record.condition, by=person, due_days=policy.task_due_days,
         actor=caster.email, now=now, as_of=as_of)
     if change is not None:
-        transitions.apply_one(session, change, actor=person.email, now=now, on=as_of)
+        transitions.apply_one(session, change, actor=person.email, now=now, on=today)
     session.flush()
     session.refresh(partnership)
     return DecisionOutcome(partnership.key, verdict, effect, partnership.phase, partnership.state,
@@ -108,21 +113,21 @@ def evidence_digest(snapshot: PartnershipSnapshot) -> str:
 
 
 def _decider(session: Session, partnership: Partnership, parties: list[Party], caster: Person, verdict: str,
-             as_of: date) -> Person:
+             today: date) -> Person:
     """Whose decision it is: the caster's own when they are a gatekeeper of one of the partnership's
     parties (or, for hold and kill, a program manager); else that of a gatekeeper of its parties
-    they stand in for while out of office on `as_of`. Anyone else is refused."""
+    they stand in for while out of office `today`. Anyone else is refused."""
     deciders = set(gatekeepers_by_partnership(session, [partnership.id])[partnership.id])
-    if caster.id in deciders or may_stop(caster.roles, verdict):
+    if caster.id in deciders or may_stop(session, caster, verdict):
         return caster
-    standing_in = session.exec(
-        select(Person).join(Delegation, Delegation.person_id == Person.id)
-        .where(Delegation.delegate_id == caster.id, Delegation.starts_on <= as_of, Delegation.ends_on >= as_of)
-        .order_by(Delegation.id)).all()
-    found = next((p for p in standing_in if p.id in deciders), None)
-    if found is not None:
-        return found
+    stood_in_for = [person for person, delegate in active_delegations(session, today).items()
+                    if delegate == caster.id and person in deciders]
+    if stood_in_for:
+        return session.get(Person, stood_in_for[0])
     who = f"only gatekeepers of its parties ({', '.join(p.name for p in parties)}) decide at the gate of {partnership.key}"
+    if "program_manager" in caster.roles and verdict in ("hold", "kill"):
+        raise DecisionRefused(f"{caster.email} is a program manager of an outside party: only the program office "
+                              f"of our own parties may hold or kill; {who}")
     if "program_manager" in caster.roles:
         raise DecisionRefused(f"{caster.email} is a program manager: the program office may hold or kill a "
                               f"partnership, never vote {verdict}; {who}")

@@ -1,4 +1,4 @@
-"""Read-only views: the portfolio, one partnership's gate (its history: engine/history.py). No Prefect needed."""
+"""Read-only views: the portfolio, one partnership's gate (its history: engine/phases/history.py). No Prefect needed."""
 
 from collections import Counter
 from datetime import date, datetime

@@ -1,5 +1,7 @@
 """Gatekeepers' decisions: validated first, four eyes and two sides, frozen records, history."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
@@ -11,7 +13,7 @@ from partnerflow.engine.lookup import NotFound
 from partnerflow.engine.policies import read_policy
 from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
-from partnerflow.models import Decision, Notification, Partnership, Party, Person, Task, Win, session_scope
+from partnerflow.models import Decision, Delegation, Notification, Partnership, Party, Person, Task, Win, session_scope
 from tests import factories
 from tests.factories import AS_OF, NOW
 
@@ -227,6 +229,17 @@ def test_a_gatekeeper_of_a_party_outside_the_partnership_decides_nothing(outside
     assert snapshot_of_tables(outsiders) == before
 
 
+@pytest.mark.parametrize("verdict", ["hold", "kill"])
+def test_the_program_manager_role_held_by_someone_of_an_outside_party_confers_nothing(outsiders, verdict):
+    with session_scope(outsiders) as session:
+        acme_pm = Person(email="pm@acme.example", name="Acme PM", party_id=2, roles=["program_manager"])
+        session.add(acme_pm)
+    before = snapshot_of_tables(outsiders)
+    with pytest.raises(DecisionRefused, match="pm@acme.example is a program manager of an outside party"):
+        go(outsiders, "pm@acme.example", verdict=verdict, reason="Not theirs to stop")
+    assert snapshot_of_tables(outsiders) == before
+
+
 @pytest.mark.parametrize(("verdict", "effect", "state"), [("hold", "put on hold", "on_hold"),
                                                           ("kill", "terminated", "terminated")])
 def test_the_program_office_may_hold_or_kill_any_partnership(outsiders, verdict, effect, state):
@@ -400,3 +413,25 @@ def test_history_shows_what_each_decision_was_made_on_and_people_by_email(ready)
     moved = next(e for e in events if e["kind"] == "task.reassigned")
     assert opened["data"]["assignee"] == OLIVIA
     assert (moved["data"]["from"], moved["data"]["to"]) == (OLIVIA, GUS)
+
+
+# --- a decision is judged on the day it is cast ----------------------------------------------------------------
+
+def test_a_go_cannot_be_backdated_to_evidence_that_has_changed_since(ready):
+    before = snapshot_of_tables(ready)
+    with session_scope(ready) as session, pytest.raises(DecisionRefused, match="a go is decided on today's evidence"):
+        decide(session, POLICY, "acme-supply", "go", by=GINA, reason="It passed in July", as_of=AS_OF - timedelta(days=120))
+    assert snapshot_of_tables(ready) == before
+
+
+def test_a_delegation_that_has_ended_gives_no_authority_whatever_date_is_asked(ready):
+    """Max stood in for Grace in January; in November he cannot kill, even asking 'as of' January."""
+    with session_scope(ready) as session:
+        grace = session.query(Person).filter_by(email=GRACE).one()
+        max_ = session.query(Person).filter_by(email=MAX).one()
+        session.add(Delegation(person_id=grace.id, delegate_id=max_.id, starts_on=AS_OF - timedelta(days=320),
+                               ends_on=AS_OF - timedelta(days=290)))
+    before = snapshot_of_tables(ready)
+    with session_scope(ready) as session, pytest.raises(DecisionRefused, match="max@acme.example is not a gatekeeper"):
+        decide(session, POLICY, "acme-supply", "kill", by=MAX, reason="x", as_of=AS_OF - timedelta(days=300))
+    assert snapshot_of_tables(ready) == before and phase_state(ready) == ("alignment", "ready")
