@@ -418,13 +418,13 @@ def passing_sample(url: str, size: int = 4000) -> dict:
     from partnerflow.engine.policies import read_policy
     from partnerflow.engine.settings import DEFAULT_POLICY
     from partnerflow.gates import evaluate
-    from partnerflow.models import load_snapshots, make_engine
+    from partnerflow.models import IdRange, load_snapshots, make_engine
 
     policy = read_policy(DEFAULT_POLICY)
     engine = make_engine(url)
     by_phase: dict[str, list[int]] = {}
     with engine.connect() as connection:
-        for snapshot in load_snapshots(connection, (1, size)):
+        for snapshot in load_snapshots(connection, IdRange(1, size)):
             evaluation = evaluate(policy, snapshot, AS_OF)
             if evaluation is not None:
                 counts = by_phase.setdefault(snapshot.phase, [0, 0])

@@ -10,8 +10,17 @@ from pathlib import Path
 
 from partnerflow.cli import render
 from partnerflow.cli.flowruns import run_review
-from partnerflow.engine import assignments, get_settings, import_files, init_database, outbox, transaction
-from partnerflow.engine import status as views
+from partnerflow.engine import (
+    PHASES,
+    get_settings,
+    import_files,
+    init_database,
+    notification_listing,
+    partnership_status,
+    task_listing,
+    transaction,
+)
+from partnerflow.engine import portfolio as portfolio_view
 
 EXAMPLES = Path(str(files("partnerflow.examples")))
 DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to this day
@@ -40,7 +49,7 @@ def run_demo(directory: Path) -> None:
                          f"now ready: {render.shown(', '.join(result['ready']) or 'none')}")
 
     with transaction(engine) as session:
-        portfolio = views.portfolio(session)
+        portfolio = portfolio_view(session)
         render.console.print("\n[bold]3. The portfolio[/bold]")
         render.portfolio(portfolio)
         example = _telling_example(portfolio)
@@ -48,10 +57,10 @@ def run_demo(directory: Path) -> None:
             render.console.print(f"\n[bold]4. Why {render.shown(example)} is blocked[/bold]")
             from partnerflow.engine import policy_in_force
 
-            render.partnership(views.partnership_status(session, policy_in_force(get_settings().policy_path),
+            render.partnership(partnership_status(session, policy_in_force(get_settings().policy_path),
                                                         example, DEMO_AS_OF))
-        found = assignments.listing(session, as_of=DEMO_AS_OF)
-        pending = outbox.listing(session, status="pending", limit=10_000)
+        found = task_listing(session, as_of=DEMO_AS_OF)
+        pending = notification_listing(session, status="pending", limit=10_000)
     render.console.print(f"\n[bold]5. The review opened {len(found)} tasks[/bold] (the first ten, soonest due first)")
     render.tasks(found[:10])
     by_channel = Counter(n["channel"] for n in pending)
@@ -64,8 +73,7 @@ def run_demo(directory: Path) -> None:
 
 def _telling_example(portfolio: dict) -> str | None:
     """The furthest-along partnership held back by a single blocker: the most instructive one."""
-    order = {"alignment": 0, "execution": 1, "shared_vision": 2}
-    blocked = sorted(portfolio["blocked"], key=lambda b: (len(b["blockers"]), -order[b["phase"]], b["key"]))
+    blocked = sorted(portfolio["blocked"], key=lambda b: (len(b["blockers"]), -PHASES.index(b["phase"]), b["key"]))
     return blocked[0]["key"] if blocked else None
 
 

@@ -7,14 +7,14 @@ Prefect is imported only here, when such a command runs, through the flows' face
 from datetime import date
 
 from partnerflow.cli import render
-from partnerflow.engine import progress
+from partnerflow.engine import progress_listening
 
 
 def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
     with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
         from partnerflow import flows
 
-        with progress.listening(listener):
+        with progress_listening(listener):
             return flows.run_in_process(flows.review_portfolio,
                                         flows.ReviewParameters(as_of=as_of, partnerships=keys, batch_size=batch_size))
 

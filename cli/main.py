@@ -23,6 +23,7 @@ from partnerflow.engine import (
     import_files,
     init_database,
     partnership_history,
+    partnership_status,
     policy_in_force,
     read_policy,
     ready_engine,
@@ -30,7 +31,7 @@ from partnerflow.engine import (
     what_if,
 )
 from partnerflow.engine import decide as apply_decision
-from partnerflow.engine import status as views
+from partnerflow.engine import portfolio as portfolio_view
 
 app = typer.Typer(help="Partnerflow: phase-gated business partnerships.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -81,10 +82,10 @@ def status(key: Annotated[str | None, typer.Argument(help="A partnership key; om
     """The portfolio, or one partnership with its next gate and every criterion explained."""
     with transaction() as session:
         if key is None:  # the stored reviews, or every partnership evaluated on the date asked for
-            view = views.portfolio(session, policy=policy(), as_of=parse_date(as_of)) if as_of else views.portfolio(
+            view = portfolio_view(session, policy=policy(), as_of=parse_date(as_of)) if as_of else portfolio_view(
                 session)
         else:
-            view = views.partnership_status(session, policy(), key, parse_date(as_of))
+            view = partnership_status(session, policy(), key, parse_date(as_of))
     if json:
         render.print_json(view)
     else:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from partnerflow.engine import clock
+from partnerflow.engine import today
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
@@ -13,7 +13,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 
 def parse_date(text: str | None) -> date:
     if text is None:
-        return clock.today()
+        return today()
     try:
         return date.fromisoformat(text)
     except ValueError:

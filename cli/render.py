@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from partnerflow.engine import PHASE_NAMES
+
 console = Console(highlight=False, soft_wrap=True, emoji=False)
-PHASE_NAMES = {"alignment": "Alignment", "execution": "Execution", "shared_vision": "Shared vision"}
 # Control characters would move the cursor, recolour or retitle the terminal, or hide text:
 # they are printed as their escape (`\x1b`, `\n`) instead.
 CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7f, 0xa0)]} | {

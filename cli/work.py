@@ -10,7 +10,24 @@ from partnerflow.cli.errors import reported
 from partnerflow.cli.flowruns import run_dispatch
 from partnerflow.cli.options import AsOf, Json, parse_date
 from partnerflow.cli.render import shown
-from partnerflow.engine import assignments, channels, get_settings, members, outbox, ready_engine, transaction
+from partnerflow.engine import (
+    add_channel,
+    channel_listing,
+    complete_task,
+    complete_task_by_link,
+    delegate,
+    get_settings,
+    notification_listing,
+    ready_engine,
+    reassign_task,
+    remove_channel,
+    remove_member,
+    reseal,
+    retry_notifications,
+    secret_of,
+    task_listing,
+    transaction,
+)
 
 task_app = typer.Typer(help="Act on one task: complete it, or move it to someone else.", no_args_is_help=True)
 channel_app = typer.Typer(help="How people are reached: email, webhook, Slack, Teams, inbox.", no_args_is_help=True)
@@ -34,7 +51,7 @@ def tasks(owner: Annotated[str | None, typer.Option("--owner", help="Only this p
           as_of: AsOf = None, json: Json = False) -> None:
     """Tasks opened by reviews, soonest due first."""
     with transaction() as session:
-        found = assignments.listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
+        found = task_listing(session, owner=owner, overdue=overdue, status=status, as_of=parse_date(as_of))
     render.print_json(found) if json else render.tasks(found)
 
 
@@ -49,11 +66,11 @@ def task_done(task_id: Annotated[int | None, typer.Argument(help="The task's id 
         raise typer.BadParameter("give a task id with --by, or --token", param_hint="TASK_ID")
     with transaction() as session:
         if token is not None:
-            done = assignments.complete_by_link(session, token, secret=get_settings().secret_key, note=note)
+            done = complete_task_by_link(session, token, secret=get_settings().secret_key, note=note)
         else:
             if not by:
                 raise typer.BadParameter("say who completes it", param_hint="--by")
-            done = assignments.complete(session, task_id, by=by, note=note)
+            done = complete_task(session, task_id, by=by, note=note)
         render.console.print(f"Task {done.id} done by {shown(done.closed_by)}.")
 
 
@@ -63,7 +80,7 @@ def task_reassign(task_id: int, to: Annotated[str, typer.Option("--to", help="Th
                   by: Annotated[str, typer.Option("--by", help="Who moves it.")]) -> None:
     """Move an open task to another person."""
     with transaction() as session:
-        moved = assignments.reassign(session, task_id, to=to, by=by)
+        moved = reassign_task(session, task_id, to=to, by=by)
         render.console.print(f"Task {moved.id} now assigned to {shown(to)}.")
 
 
@@ -76,7 +93,7 @@ def notifications(ctx: typer.Context,
     if ctx.invoked_subcommand is not None:
         return
     with transaction() as session:
-        found = outbox.listing(session, status=status)
+        found = notification_listing(session, status=status)
     render.print_json(found) if json else render.notifications(found)
 
 
@@ -88,7 +105,7 @@ def notifications_retry(ids: Annotated[list[str] | None, typer.Argument(help="No
     if not ids and not dead:
         raise typer.BadParameter("name notification ids, or --dead")
     with transaction() as session:
-        count = outbox.retry(session, ids=ids, dead=dead)
+        count = retry_notifications(session, ids=ids, dead=dead)
     render.console.print(f"{count} notification(s) will be delivered again by the next dispatch.")
 
 
@@ -114,13 +131,13 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
                 ) -> None:
     """Add a way to reach a person. Webhook, Slack and Teams URLs must be public unless allowed."""
     with transaction() as session:
-        added = channels.add_channel(session, email, kind, address=address, secret=secret, digest=digest,
+        added = add_channel(session, email, kind, address=address, secret=secret, digest=digest,
                                      allow_hosts=get_settings().allowed_hosts)
         render.console.print(f"Channel #{added.id}: {shown(kind)} for {shown(email)}"
                              + (" (daily digest)" if digest else ""))
         if kind == "webhook" and secret is None:
             render.console.print("Signing secret (shown once; give it to the receiver): "
-                                 f"{shown(channels.secret_of(added))}")
+                                 f"{shown(secret_of(added))}")
 
 
 @channel_app.command("list")
@@ -128,7 +145,7 @@ def channel_add(email: str, kind: Annotated[str, typer.Argument(help="email, web
 def channel_list(email: Annotated[str | None, typer.Argument()] = None, json: Json = False) -> None:
     """Configured channels (secrets and URL paths are not shown)."""
     with transaction() as session:
-        found = channels.channels(session, email)
+        found = channel_listing(session, email)
     if json:
         render.print_json(found)
     else:
@@ -147,7 +164,7 @@ def channel_reseal() -> None:
     PARTNERFLOW_PREVIOUS_SECRET_KEY (set it to the old key after changing the secret key).
     """
     with transaction() as session:
-        done = channels.reseal(session)
+        done = reseal(session)
     render.console.print(f"{done.channels} channel(s) sealed with the current secret key.")
     if done.unreadable:
         listed = ", ".join(f"#{number}" for number in done.unreadable)
@@ -161,7 +178,7 @@ def channel_reseal() -> None:
 def channel_remove(channel_id: int) -> None:
     """Remove a channel; its person falls back to the inbox if none is left."""
     with transaction() as session:
-        channels.remove_channel(session, channel_id)
+        remove_channel(session, channel_id)
     render.console.print(f"Channel #{channel_id} removed.")
 
 
@@ -171,7 +188,7 @@ def member_remove(key: str, email: str, by: Annotated[str, typer.Option("--by", 
                   ) -> None:
     """Remove a person from a partnership; their open tasks move by the owner-role rules."""
     with transaction() as session:
-        removal = members.remove_member(session, key, email, by=by)
+        removal = remove_member(session, key, email, by=by)
     render.console.print(f"{shown(email)} left {shown(key)}: {removal.reassigned} task(s) reassigned, "
                          f"{removal.flagged} flagged "
                          "to the program office (nobody fills their role).")
@@ -184,6 +201,6 @@ def member_delegate(email: str, to: Annotated[str, typer.Option("--to", help="Wh
                     ends: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")]) -> None:
     """Out of office: new tasks, reminders and gate votes go to the delegate meanwhile."""
     with transaction() as session:
-        members.delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
+        delegate(session, email, to=to, starts_on=parse_date(starts), ends_on=parse_date(ends))
     render.console.print(f"From {shown(starts)} to {shown(ends)}, {shown(to)} stands in for "
                          f"{shown(email)}.")

@@ -1,12 +1,13 @@
 """The application: the one write path. Review, decide, transition, import; owns transactions.
 
-Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here.
+Callable without Prefect, so the CLI answers fast. What other rooms may use is listed here, as
+names (no modules): the CLI, the flows and the web call these and nothing behind them.
 The base (settings, database, clock, audit, lookup, policies, people, sealing) sits flat in
 this folder; the work is in wings whose arrows run one way: phases -> work -> notifications,
 and intake -> notifications (docs/architecture.md).
 """
 
-from partnerflow.engine import clock, progress
+from partnerflow.engine.clock import now, today
 from partnerflow.engine.database import get_engine, ready_engine, transaction
 from partnerflow.engine.intake import ImportSummary, import_documents, import_files
 from partnerflow.engine.lookup import NotFound, partnership_ids
@@ -15,11 +16,16 @@ from partnerflow.engine.notifications import (
     DispatchReport,
     LinkRefused,
     SweepReport,
-    channels,
+    add_channel,
+    channel_listing,
     dispatch_all,
     dispatch_batch,
     drain,
-    outbox,
+    notification_listing,
+    remove_channel,
+    reseal,
+    retry_notifications,
+    secret_of,
     sweep,
 )
 from partnerflow.engine.phases import (
@@ -31,27 +37,43 @@ from partnerflow.engine.phases import (
     batches_to_review,
     decide,
     partnership_history,
+    partnership_status,
     plan_batches,
+    portfolio,
     review_all,
     review_batch,
     review_summary,
-    status,
     what_if,
 )
 from partnerflow.engine.policies import policy_in_force, read_policy
+from partnerflow.engine.progress import listening as progress_listening
+from partnerflow.engine.progress import report as report_progress
 from partnerflow.engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
 from partnerflow.engine.setup import init_database
-from partnerflow.engine.work import MemberRefused, TaskRefused, assignments, members
-from partnerflow.gates import InvalidDocument, Policy
+from partnerflow.engine.work import MemberRefused, TaskRefused, delegate, remove_member, task_listing
+from partnerflow.engine.work import complete as complete_task
+from partnerflow.engine.work import complete_by_link as complete_task_by_link
+from partnerflow.engine.work import reassign as reassign_task
+from partnerflow.gates import PHASE_NAMES, PHASES, InvalidDocument, Policy
 from partnerflow.models import DatabaseNotReady, head_revision
 
 __all__ = [
-    "DEFAULT_POLICY", "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "DispatchReport", "ImportSummary",
-    "NotFound", "dispatch_all", "dispatch_batch", "SweepReport", "sweep", "assignments", "channels", "members",
-    "ChannelRefused", "outbox", "TaskRefused", "MemberRefused", "LinkRefused",
-    "ReviewReport", "Settings", "SettingsError", "clock", "decide", "get_engine", "get_settings", "import_documents",
-    "import_files", "init_database", "partnership_history", "partnership_ids", "plan_batches", "policy_in_force",
-    "progress", "read_policy", "ready_engine", "review_batch", "review_all", "review_summary", "status",
-    "what_if", "transaction", "InvalidDocument", "DatabaseNotReady", "head_revision", "Policy", "batches_to_review",
-    "drain",
+    # reading and writing the portfolio
+    "transaction", "get_engine", "ready_engine", "init_database", "head_revision", "partnership_ids",
+    "import_documents", "import_files", "ImportSummary",
+    # the phases
+    "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "PHASES", "PHASE_NAMES", "VERDICTS",
+    "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
+    "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
+    "progress_listening", "report_progress",
+    # the work
+    "complete_task", "complete_task_by_link", "reassign_task", "task_listing", "remove_member", "delegate",
+    # the notifications
+    "add_channel", "channel_listing", "remove_channel", "reseal", "secret_of", "notification_listing",
+    "retry_notifications", "dispatch_all", "dispatch_batch", "drain", "DispatchReport", "sweep", "SweepReport",
+    # settings and the clock
+    "Settings", "SettingsError", "get_settings", "now", "today",
+    # what a caller may catch
+    "NotFound", "Conflict", "DecisionRefused", "TaskRefused", "MemberRefused", "LinkRefused", "ChannelRefused",
+    "InvalidDocument", "DatabaseNotReady",
 ]

@@ -1,10 +1,19 @@
-"""The one place that asks for the time. Tests freeze `partnerflow.engine.clock.now` (tests/conftest.py)."""
+"""The one place that asks for the time.
+
+`now` and `today` may be imported by name anywhere: they read the wall clock through
+`_wall_clock` when called, which is what the tests freeze (tests/conftest.py), so a frozen
+clock reaches every caller, however it imported them.
+"""
 
 from datetime import UTC, date, datetime
 
 
-def now() -> datetime:
+def _wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def now() -> datetime:
+    return _wall_clock()
 
 
 def today() -> date:

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from partnerflow.models import Delegation, Party, PartnershipParty, Person
+from partnerflow.models import Delegation, PartnershipParty, Party, Person
 
 PROGRAM_OFFICE_VERDICTS = ("hold", "kill")
 PP, PE, D, PA = PartnershipParty.__table__.c, Person.__table__.c, Delegation.__table__.c, Party.__table__.c

@@ -15,12 +15,12 @@ from partnerflow.engine import (
     Policy,
     ReviewReport,
     batches_to_review,
-    clock,
     get_engine,
     get_settings,
+    now,
     policy_in_force,
-    progress,
     ready_engine,
+    report_progress,
     review_batch,
     review_summary,
     transaction,
@@ -51,15 +51,15 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     """Review the portfolio (or the partnerships named in `partnerships`) and publish a summary."""
     parameters = parameters or ReviewParameters()
     settings = get_settings()
-    now = clock.now()  # once per run: every batch stamps its rows with the same moment
-    as_of = parameters.as_of or now.date()
+    moment = now()  # once per run: every batch stamps its rows with the same moment
+    as_of = parameters.as_of or moment.date()
     policy = policy_in_force(settings.policy_path)
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
     batches = plan_review(parameters.partnerships, parameters.batch_size or settings.review_batch_size)
     report = ReviewReport()
     for done, batch in enumerate(batches, start=1):
-        report += review_one_batch(batch, as_of, now, policy)  # one policy version for the whole run
-        progress.report(done, len(batches))
+        report += review_one_batch(batch, as_of, moment, policy)  # one policy version for the whole run
+        report_progress(done, len(batches))
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")
     return {"as_of": as_of.isoformat(), "policy_version": policy.version, **report.as_dict()}

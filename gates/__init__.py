@@ -6,12 +6,22 @@ Pure: no database, network, Prefect or clock. `as_of` is always a parameter.
 from partnerflow.gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
 from partnerflow.gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
 from partnerflow.gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
-from partnerflow.gates.practices import PHASES, PRACTICE_BY_KEY, PRACTICES, Practice, next_phase, previous_phase
+from partnerflow.gates.practices import (
+    PARTNERSHIP_KINDS,
+    PHASE_NAMES,
+    PHASES,
+    PRACTICE_BY_KEY,
+    PRACTICES,
+    STATES,
+    Practice,
+    next_phase,
+    previous_phase,
+)
 from partnerflow.gates.registry import CHECKS, Outcome
 from partnerflow.gates.snapshot import PartnershipSnapshot
 
 __all__ = [
-    "CHECKS", "PHASES", "PRACTICES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
+    "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
     "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
     "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
     "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase",

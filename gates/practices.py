@@ -7,6 +7,10 @@ time). The pyramid reads as three rows, one per phase, with the accelerators in 
 from typing import NamedTuple
 
 PHASES: tuple[str, ...] = ("alignment", "execution", "shared_vision")
+PHASE_NAMES = {"alignment": "Alignment", "execution": "Execution", "shared_vision": "Shared vision"}
+# where a partnership stands in its phase: working on it, ready for its gatekeepers, held, ended
+STATES: tuple[str, ...] = ("active", "ready", "on_hold", "terminated")
+PARTNERSHIP_KINDS: tuple[str, ...] = ("supplier", "outsourcer", "alliance", "reseller", "internal", "other")
 
 
 class Practice(NamedTuple):

@@ -3,11 +3,34 @@
 Functions take the session or connection from the caller and never commit.
 """
 
-from partnerflow.models.core import Member, Party, Partnership, PartnershipParty, Person, Program
-from partnerflow.models.db import DatabaseNotReady, downgrade, head_revision, make_engine, require_current, session_scope, upgrade
+from partnerflow.models.batches import Batch, IdRange, within
+from partnerflow.models.core import Member, Partnership, PartnershipParty, Party, Person, Program
+from partnerflow.models.db import (
+    DatabaseNotReady,
+    downgrade,
+    head_revision,
+    make_engine,
+    require_current,
+    session_scope,
+    upgrade,
+)
 from partnerflow.models.evidence import (
-    Agreement, BusinessCase, CommunicationPlan, Commitment, Initiative, KnowledgeSession, Measurement, Meeting,
-    Metric, Opportunity, Problem, ProcessOwner, Risk, Signature, Stakeholder, Win,
+    Agreement,
+    BusinessCase,
+    Commitment,
+    CommunicationPlan,
+    Initiative,
+    KnowledgeSession,
+    Measurement,
+    Meeting,
+    Metric,
+    Opportunity,
+    Problem,
+    ProcessOwner,
+    Risk,
+    Signature,
+    Stakeholder,
+    Win,
 )
 from partnerflow.models.outbox import DeliveryAttempt, Notification
 from partnerflow.models.records import AuditEvent, Decision, GateReview
@@ -20,7 +43,7 @@ EVIDENCE_TABLES = (
 )
 
 __all__ = [
-    "EVIDENCE_TABLES", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
+    "EVIDENCE_TABLES", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",

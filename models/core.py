@@ -1,15 +1,9 @@
 """Who and what: programs, parties, people, partnerships and their members."""
 
-from datetime import date, datetime
-
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-PHASE_VALUES = ("alignment", "execution", "shared_vision")
-STATE_VALUES = ("active", "ready", "on_hold", "terminated")
-KIND_VALUES = ("supplier", "outsourcer", "alliance", "reseller", "internal", "other")
 
 
 class UTCDateTime(TypeDecorator):

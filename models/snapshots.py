@@ -6,13 +6,14 @@ record it fills, so building a snapshot is a `tuple` call per row.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
 import partnerflow.gates.snapshot as snap
 from partnerflow.models import core, evidence, work
+from partnerflow.models.batches import Batch, IdRange, within
 
 P, PP, PE, M = (core.Partnership.__table__.c, core.PartnershipParty.__table__.c, core.Person.__table__.c,
                 core.Member.__table__.c)
@@ -105,13 +106,6 @@ def _response(closed_at, first_notified_at, created_at) -> snap.TaskResponse:
 
 _PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version, P.cycle, P.owner_id, P.sponsor_id).order_by(P.id)
 
-Batch = tuple[int, int] | Sequence[int]
-
-
-def _restrict(statement: Select, column, batch: Batch) -> Select:
-    if isinstance(batch, tuple) and len(batch) == 2 and not isinstance(batch, list):
-        return statement.where(column.between(*batch))
-    return statement.where(column.in_(list(batch)))
 
 
 def _grouped(connection: Connection, statement: Select, column, batch: Batch, make: Callable) -> dict[int, list]:
@@ -122,21 +116,21 @@ def _grouped(connection: Connection, statement: Select, column, batch: Batch, ma
     else:
         def build(values):
             return make(*values)
-    for row in connection.execute(_restrict(statement, column, batch)):
+    for row in connection.execute(statement.where(within(column, batch))):
         groups[row[0]].append(build(row[1:]))
     return groups
 
 
 def load_snapshots(connection: Connection, batch: Batch, *, include_terminated: bool = False
                    ) -> list[snap.PartnershipSnapshot]:
-    """Snapshots of the partnerships in `batch`: an id range `(lo, hi)` or a list of ids."""
-    statement = _restrict(_PARTNERSHIPS, P.id, batch)
+    """Snapshots of the partnerships in `batch` (an IdRange or a list of ids), one query per table."""
+    statement = _PARTNERSHIPS.where(within(P.id, batch))
     if not include_terminated:
         statement = statement.where(P.state != "terminated")
     heads = connection.execute(statement).all()
     if not heads:
         return []
-    if not isinstance(batch, tuple):
+    if not isinstance(batch, IdRange):
         batch = [head[0] for head in heads]
     related = {name: _grouped(connection, s, c, batch, make) for name, (s, c, make) in _RELATED.items()}
     single = {name: _grouped(connection, s, c, batch, make) for name, (s, c, make) in _SINGLE.items()}

@@ -5,21 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-CHANNELS = ("email", "webhook", "slack", "teams", "inbox")
+PARTS: dict[str, tuple[str, ...]] = {  # the parts of a Message each channel delivers
+    "email": ("subject", "text", "html"),
+    "webhook": ("data",),
+    "slack": ("slack",),  # its payload carries the subject and the text
+    "teams": ("teams",),  # likewise
+    "inbox": (),  # the caller stores the notification itself
+}
+CHANNELS = tuple(PARTS)
 
 
 @dataclass(frozen=True)
 class Message:
-    """A notification already rendered for every channel; channels only deliver it."""
+    """A notification already rendered; channels only deliver it.
+
+    Rendered for one channel, only the parts that channel delivers are set (PARTS), the others
+    are None; rendered for no channel in particular (a preview, a test), every part is set.
+    """
 
     id: str
     event: str
-    subject: str
-    text: str
-    html: str
-    data: dict = field(default_factory=dict)
-    slack: dict = field(default_factory=dict)
-    teams: dict = field(default_factory=dict)
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    data: dict | None = None
+    slack: dict | None = None
+    teams: dict | None = None
+
+    def missing(self, channel: str) -> tuple[str, ...]:
+        """The parts `channel` delivers that this message was not rendered with."""
+        return tuple(part for part in PARTS[channel] if getattr(self, part) is None)
 
 
 @dataclass(frozen=True)

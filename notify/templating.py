@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
 from partnerflow.notify import escaping
 
 TEMPLATES = Path(str(files("partnerflow.templates")))

@@ -30,7 +30,7 @@ from tests.factories import NOW
 
 
 class FrozenClock:
-    """The tests' clock: `engine.clock.now` answers `at` until a test moves it with `tick` or `set`."""
+    """The tests' clock: `engine.clock.now()` answers `at` until a test moves it with `tick` or `set`."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at
@@ -54,7 +54,7 @@ def frozen_clock(monkeypatch) -> FrozenClock:
     It patches the module that owns the time (`engine.clock`), not the wall clock: code that
     reads the time anywhere else shows up when CI runs the suite 400 days ahead (faketime)."""
     frozen = FrozenClock(NOW)
-    monkeypatch.setattr(clock, "now", frozen.now)
+    monkeypatch.setattr(clock, "_wall_clock", frozen.now)
     return frozen
 
 
@@ -137,6 +137,6 @@ def prefect_harness():
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=180):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield

@@ -124,6 +124,11 @@ MONTH_ENDS = (date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31))
 def execution_evidence(session: Session, w: World, p: Partnership) -> None:
     """Evidence that passes every criterion of execution-to-shared-vision as of AS_OF."""
     alignment_evidence(session, w, p)
+    execution_records(session, w, p)
+
+
+def execution_records(session: Session, w: World, p: Partnership) -> None:
+    """What execution adds to alignment's evidence: measurements, honored commitments, meetings, a solved problem."""
     values = {"otd": 97, "csat": 4.5, "response": 2}
     for metric in session.query(Metric).filter(Metric.partnership_id == p.id):
         session.add_all([Measurement(metric_id=metric.id, period_end=end, value=values[metric.key])

@@ -27,7 +27,7 @@ from partnerflow.engine.intake.fields import (
     entries,
     references,
 )
-from partnerflow.models.core import KIND_VALUES, PHASE_VALUES
+from partnerflow.gates import PARTNERSHIP_KINDS, PHASES
 
 __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
 
@@ -78,10 +78,10 @@ class PartnershipIn(Shape):
     children = ("members", "evidence")
     key: Key
     name: Name | None = None
-    kind: Literal[KIND_VALUES] | None = None  # type: ignore[valid-type]
+    kind: Literal[PARTNERSHIP_KINDS] | None = None  # type: ignore[valid-type]
     program: Key | None = None
     parties: entries(Key, "party keys", MOST_PARTIES) | None = None
-    phase: Literal[PHASE_VALUES] | None = None  # type: ignore[valid-type]
+    phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
     phase_since: Day | None = None
     sponsor: Email | None = None
     owner: Email | None = None

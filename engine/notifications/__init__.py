@@ -4,15 +4,25 @@ Notices go into the outbox in the transaction of the change that causes them; a 
 drains it. This wing imports only the base: the phases and the work call it.
 """
 
-from partnerflow.engine.notifications.channels import ChannelRefused, reseal, target_problem, write_channels
+from partnerflow.engine.notifications.channels import (
+    ChannelRefused,
+    add_channel,
+    channel_listing,
+    remove_channel,
+    reseal,
+    secret_of,
+    target_problem,
+    write_channels,
+)
 from partnerflow.engine.notifications.deadlines import SweepReport, sweep
 from partnerflow.engine.notifications.dispatch import DispatchReport, dispatch_all, dispatch_batch, drain
 from partnerflow.engine.notifications.links import ActionLink, LinkRefused, consume_link, verify_link
 from partnerflow.engine.notifications.notices import context_of, tasks_opened, transitions_applied
-from partnerflow.engine.notifications.outbox import Outgoing, enqueue
+from partnerflow.engine.notifications.outbox import Outgoing, enqueue, notification_listing, retry_notifications
 
 __all__ = [
-    "ActionLink", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing", "SweepReport", "consume_link",
-    "context_of", "dispatch_all", "dispatch_batch", "drain", "enqueue", "reseal", "sweep", "target_problem", "tasks_opened", "transitions_applied",
-    "verify_link", "write_channels",
+    "ActionLink", "add_channel", "channel_listing", "ChannelRefused", "consume_link", "context_of", "dispatch_all",
+    "dispatch_batch", "DispatchReport", "drain", "enqueue", "LinkRefused", "notification_listing", "Outgoing",
+    "remove_channel", "reseal", "retry_notifications", "secret_of", "sweep", "SweepReport", "target_problem",
+    "tasks_opened", "transitions_applied", "verify_link", "write_channels",
 ]

@@ -136,7 +136,7 @@ def remove_channel(session: Session, channel_id: int, *, now: datetime | None = 
     session.flush()
 
 
-def channels(session: Session, email: str | None = None, *, keyring: Keyring | None = None) -> list[dict]:
+def channel_listing(session: Session, email: str | None = None, *, keyring: Keyring | None = None) -> list[dict]:
     """Channels with their person; secrets and full URLs are never listed."""
     keyring = keyring or Keyring.of(get_settings())
     statement = select(Channel, Person.email).join(Person, Person.id == Channel.person_id).order_by(Channel.id)

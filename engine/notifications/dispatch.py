@@ -110,9 +110,10 @@ def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, 
     context = item.context
     if item.event == "digest":
         context = {**context, "tasks": [{**task, "action_url": link(task["id"])} for task in context["tasks"]]}
-    try:
+    try:  # only what this channel delivers: a broken template of another channel does not stop this one
         message = render_message(item.id, item.event, context, recipient={"name": item.name, "email": item.email},
-                                 action_url=action_url, overrides=str(settings.templates_path or "") or None)
+                                 action_url=action_url, overrides=str(settings.templates_path or "") or None,
+                                 channel=item.channel)
     except Exception as exc:  # a template error is the operator's to fix: recorded, not retried
         return Delivery(False, None, f"template error: {type(exc).__name__}: {exc}", False, 0.0)
     keyring = Keyring.of(settings)

@@ -34,11 +34,6 @@ def new_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def people(session: Session, person_ids) -> dict[int, dict[str, Any]]:
-    rows = session.execute(select(PE.id, PE.name, PE.email).where(PE.id.in_(set(person_ids))))
-    return {row.id: {"name": row.name, "email": row.email} for row in rows}
-
-
 def channels_of(session: Session, person_ids) -> dict[int, list]:
     rows = session.execute(select(C.id, C.person_id, C.kind, C.digest).where(C.person_id.in_(set(person_ids)))
                            .order_by(C.id))
@@ -77,7 +72,7 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     return len(rows)
 
 
-def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def notification_listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Notifications, newest first, with their recipient and last error."""
     statement = (select(N.id, N.event, N.channel, N.status, N.attempts, N.last_error, N.created_at, N.sent_at,
                         N.next_attempt_at, N.task_id, PE.email)
@@ -91,7 +86,7 @@ def listing(session: Session, *, status: str | None = None, limit: int = 200) ->
             for r in session.execute(statement)]
 
 
-def retry(session: Session, *, ids: list[str] | None = None, dead: bool = False, now: datetime | None = None) -> int:
+def retry_notifications(session: Session, *, ids: list[str] | None = None, dead: bool = False, now: datetime | None = None) -> int:
     """Make dead (or named) notifications due again; returns how many."""
     now = now or clock.now()
     where = N.id.in_(ids) if ids else (N.status == "dead")

@@ -9,10 +9,11 @@ from partnerflow.engine.phases.decisions import VERDICTS, DecisionOutcome, Decis
 from partnerflow.engine.phases.history import partnership_history
 from partnerflow.engine.phases.reports import review_summary
 from partnerflow.engine.phases.review import ReviewReport, batches_to_review, plan_batches, review_all, review_batch
+from partnerflow.engine.phases.status import partnership_status, portfolio
 from partnerflow.engine.phases.transitions import Conflict
 from partnerflow.engine.phases.whatif import what_if
 
 __all__ = [
-    "VERDICTS", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "decide",
+    "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
 ]

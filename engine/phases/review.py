@@ -23,7 +23,7 @@ from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
-from partnerflow.models import GateReview, Partnership, load_snapshots
+from partnerflow.models import GateReview, IdRange, Partnership, load_snapshots, within
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -88,13 +88,12 @@ def digest(evaluation: GateEvaluation, phase: str) -> str:
 def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int]]:
     """Id ranges of at most `batch_size` live partnerships each, in id order."""
     ids = connection.execute(select(P.id).where(P.state != "terminated").order_by(P.id)).scalars().all()
-    return [(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
+    return [IdRange(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
 
 
 def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple[int, str]]:
     """(partnership id, gate) -> (review id, digest) of the latest review in the batch."""
-    where = R.partnership_id.between(*batch) if isinstance(batch, tuple) else R.partnership_id.in_(batch)
-    latest = select(func.max(R.id)).where(where).group_by(R.partnership_id, R.gate)
+    latest = select(func.max(R.id)).where(within(R.partnership_id, batch)).group_by(R.partnership_id, R.gate)
     rows = connection.execute(select(R.id, R.partnership_id, R.gate, R.digest).where(R.id.in_(latest)))
     return {(pid, gate): (rid, dig) for rid, pid, gate, dig in rows}
 
@@ -138,7 +137,7 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: d
     # by someone else meanwhile is left alone until the next review
     stale = {c.partnership_id for _, c in changes if c.partnership_id not in applied}
     by_id = {s.id: s for s in snapshots if s.id not in stale}
-    reconciled = reconcile(session, policy, by_id, wanted, now=now, as_of=as_of)
+    reconciled = reconcile(session, policy, by_id, wanted, batch=batch, now=now, as_of=as_of)
     enqueue(session, tasks_opened(reconciled.opened, by_id), now=now)
     report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
     report.written, report.unchanged = len(rows), len(confirmed)

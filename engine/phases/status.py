@@ -10,7 +10,7 @@ from sqlmodel import Session
 from partnerflow.engine import clock
 from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.engine.work import open_conditions
-from partnerflow.gates import CHECKS, PRACTICE_BY_KEY, Policy, evaluate, evaluate_monitors
+from partnerflow.gates import CHECKS, PHASES, PRACTICE_BY_KEY, STATES, Policy, evaluate, evaluate_monitors
 from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
@@ -41,9 +41,9 @@ def portfolio(session: Session, *, policy: Policy | None = None, as_of: date | N
     return {
         "as_of": as_of.isoformat() if as_of is not None and policy is not None else None,
         "by_phase": {phase: sum(n for p, s, n in counts if p == phase and s != "terminated")
-                     for phase in ("alignment", "execution", "shared_vision")},
+                     for phase in PHASES},
         "by_state": {state: sum(n for _, s, n in counts if s == state)
-                     for state in ("active", "ready", "on_hold", "terminated")},
+                     for state in STATES},
         "ready": sorted([{"key": r.key, "name": r.name, "gate": r.gate} for r in reviews if r.state == "ready"],
                         key=lambda r: r["key"]),
         "blocked": [{"key": k, "name": n, "phase": ph, "blockers": b} for k, n, ph, b in blocked],

@@ -89,7 +89,7 @@ def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime 
     return task
 
 
-def listing(session: Session, *, owner: str | None = None, overdue: bool = False, status: str = "open",
+def task_listing(session: Session, *, owner: str | None = None, overdue: bool = False, status: str = "open",
             as_of: date | None = None) -> list[dict]:
     """Tasks with their partnership and assignee, soonest due first."""
     as_of = as_of or clock.today()

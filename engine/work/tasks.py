@@ -14,7 +14,7 @@ from sqlmodel import Session
 from partnerflow.engine import audit
 from partnerflow.engine.people import active_delegations
 from partnerflow.gates import CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from partnerflow.models import Delegation, Task
+from partnerflow.models import Batch, Delegation, Task, within
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
@@ -88,11 +88,11 @@ def assignee(snapshot: PartnershipSnapshot, owner_role: str, unavailable: frozen
 
 
 def reconcile(session: Session, policy: Policy, snapshots: dict[int, PartnershipSnapshot],
-              wanted: dict[int, list[Wanted]], *, now: datetime, as_of: date) -> Reconciled:
+              wanted: dict[int, list[Wanted]], *, batch: Batch, now: datetime, as_of: date) -> Reconciled:
     """Open, reopen, update and close the tasks of a batch of partnerships. Flushes; the caller commits."""
     if not snapshots:
         return Reconciled([], 0, 0)
-    existing = _existing(session, snapshots)
+    existing = _existing(session, snapshots, batch)
     existing_by_id = {row.id: row for row in existing.values()}
     want = {w.key: (pid, w) for pid, items in wanted.items() if pid in snapshots for w in items}
     closing = [row.id for key, row in existing.items() if row.status == "open" and key not in want]
@@ -131,12 +131,11 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
     return Reconciled(opened, len(closing), len(reopening))
 
 
-def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot]) -> dict[str, object]:
+def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot], batch: Batch) -> dict[str, object]:
     """Open tasks, and any task of the current gate cycle or of a monitor, by idempotency key.
 
     Only the review's own tasks (gate and monitor): a condition task is a gatekeeper's, closed by its owner."""
-    ids = sorted(snapshots)
-    where = T.partnership_id.in_(ids) if len(ids) <= 50 else T.partnership_id.between(ids[0], ids[-1])
+    where = within(T.partnership_id, batch)
     rows = session.execute(select(T.id, T.partnership_id, T.criterion, T.idempotency_key, T.status, T.explanation,
                                   T.cycle).where(where, T.kind.in_(REVIEWED_KINDS)))
     return {row.idempotency_key: row for row in rows if row.partnership_id in snapshots

@@ -6,7 +6,8 @@ HTTP channels (webhook, Slack, Teams) go concurrently over the caller's pooled c
 Every target is checked again at delivery (DNS may have changed since it was saved): its form
 here, its host by the CheckedClient when it connects, which resolves the name once, checks every
 address and connects only to those (connections.py). A refused target is a permanent failure and
-nothing is sent to it; a name that does not resolve may be retried.
+nothing is sent to it; a name that does not resolve may be retried. A message without a part its
+channel delivers (notify.message.PARTS) is refused the same way, permanently.
 """
 
 from __future__ import annotations
@@ -79,11 +80,16 @@ async def last_resort(delivery: Awaitable[Delivery]) -> Delivery:
 
 
 def refused_forms(items: list[Item]) -> dict[int, Delivery]:
-    """The items not to send, by index, for their form (channel, URL, secret); hosts are checked on connecting."""
+    """The items not to send, by index, for their form (channel, URL, secret) or a message not rendered for
+    their channel; hosts are checked on connecting."""
     refusals: dict[int, Delivery] = {}
-    for index, (_, target) in enumerate(items):
+    for index, (message, target) in enumerate(items):
         try:
             checked_form(target)
         except InvalidTarget as error:
             refusals[index] = refused(error)
+            continue
+        if missing := message.missing(target.channel):
+            refusals[index] = failed(f"the message was not rendered for {target.channel} (no {', '.join(missing)})",
+                                     retryable=False)
     return refusals

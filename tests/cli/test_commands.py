@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
 
 from partnerflow.engine.settings import DEFAULT_POLICY
 from tests.cli.commands import run
+from tests.engine.harness import table_counts
 from tests.factories import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-
-def table_counts(engine):
-    with engine.connect() as connection:
-        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
 
 
 def test_status_of_the_portfolio(reviewed):

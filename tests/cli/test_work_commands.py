@@ -2,16 +2,12 @@
 
 import json
 
-from partnerflow.engine import channels
+from partnerflow.engine.notifications import channels
 from partnerflow.engine.notifications import links
-from partnerflow.models import Channel, Notification, Task, session_scope
+from partnerflow.models import Channel, Notification, session_scope
 from tests import factories
 from tests.cli.commands import run
-
-
-def first_task(engine, criterion="every-party-wins"):
-    with session_scope(engine) as session:
-        return session.query(Task).filter_by(criterion=criterion).one()
+from tests.engine.harness import one_task
 
 
 def test_tasks_lists_open_tasks_by_owner_as_json(reviewed):
@@ -24,7 +20,7 @@ def test_tasks_lists_open_tasks_by_owner_as_json(reviewed):
 
 
 def test_task_done_by_hand_and_refused_for_a_stranger(reviewed):
-    task = first_task(reviewed)
+    task = one_task(reviewed, criterion="every-party-wins")
     code, _, err = run("task", "done", task.id, "--by", "max@acme.example", "--note", "x")
     assert code == 1 and "may not complete task" in err
     code, out, _ = run("task", "done", task.id, "--by", "olivia@northwind.example", "--note", "Wins agreed")
@@ -34,7 +30,7 @@ def test_task_done_by_hand_and_refused_for_a_stranger(reviewed):
 def test_task_done_with_a_token_works_once(reviewed):
     from partnerflow.engine import get_settings
 
-    task = first_task(reviewed)
+    task = one_task(reviewed, criterion="every-party-wins")
     token = links.sign_link(get_settings().secret_key, task.id, task.assignee_id, now=factories.clock.now())
     code, out, _ = run("task", "done", "--token", token, "--note", "Done from the email")
     assert code == 0 and "done by olivia@northwind.example" in out
@@ -45,7 +41,7 @@ def test_task_done_with_a_token_works_once(reviewed):
 
 
 def test_task_reassign(reviewed):
-    task = first_task(reviewed)
+    task = one_task(reviewed, criterion="every-party-wins")
     code, out, _ = run("task", "reassign", task.id, "--to", "gus@northwind.example", "--by", "olivia@northwind.example")
     assert code == 0 and "now assigned to gus@northwind.example" in out
 

@@ -5,16 +5,15 @@ import json
 import pytest
 from sqlmodel import select
 
-from partnerflow.engine import ChannelRefused, channels, dispatch_all, get_settings, outbox
+from partnerflow.engine import ChannelRefused, dispatch_all, get_settings
+from partnerflow.engine.notifications import channels, outbox
 from partnerflow.engine.notifications.dispatch import UNREADABLE
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.sealing import PREFIX, Keyring, Unreadable
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import AuditEvent, Channel, Notification, session_scope
 from tests import factories
 from tests.cli.commands import run
-from tests.factories import AS_OF, NOW
+from tests.engine.harness import build, review
+from tests.factories import NOW
 from tests.notify.builders import SECRET
 from tests.notify.conftest import receiver  # noqa: F401  (fixture)
 
@@ -44,8 +43,7 @@ def stored(engine) -> list[tuple[str, str, str | None]]:
 
 
 def person(engine) -> str:
-    with session_scope(engine) as session:
-        return factories.world(session).owner.email
+    return build(engine).owner.email
 
 
 # ------------------------------------------------------------------ the seal
@@ -83,7 +81,7 @@ def test_urls_and_secrets_are_stored_sealed_and_listed_masked(engine, keys):
     assert keyring.unseal(rows[1][1]) == SLACK and keyring.unseal(rows[0][2]) == secret
     assert rows[2][1:] == (email, None)  # an email address is no credential
     with session_scope(engine) as session:
-        listed = channels.channels(session)
+        listed = channels.channel_listing(session)
     assert [c["address"] for c in listed] == ["https://93.184.216.34/…", "https://93.184.216.35/…", email]
     assert "token" not in json.dumps(listed) and "XXXXsecretTOKEN" not in json.dumps(listed)
 
@@ -114,11 +112,10 @@ def test_a_url_too_long_to_seal_into_the_unique_index_is_refused(engine, keys):
 
 def queue(engine, channel: dict) -> int:
     """A plain row for the owner (as an earlier version wrote it), and a review that tells them of their tasks."""
+    w = build(engine, ("acme-supply", "alignment", None))
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.partnership(session, w, "acme-supply")
         session.add(Channel(person_id=w.owner.id, **channel))
-    review_all(engine, read_policy(DEFAULT_POLICY), AS_OF, batch_size=100)
+    review(engine)
     with session_scope(engine) as session:
         return len(session.exec(select(Notification).where(Notification.channel == channel["kind"])).all())
 
@@ -142,7 +139,7 @@ def test_sealed_and_plain_channels_are_delivered_and_a_new_key_needs_the_old_one
     with session_scope(engine) as session:
         assert channels.reseal(session, now=NOW) == channels.Resealed(1, [])
         assert channels.reseal(session, now=NOW) == channels.Resealed(0, [])  # idempotent
-        assert outbox.retry(session, dead=True, now=NOW) >= told
+        assert outbox.retry_notifications(session, dead=True, now=NOW) >= told
     keys(NEW_KEY)
     report = dispatch_all(engine, get_settings(), now=NOW)
     assert report.dead == 0 and report.sent >= told

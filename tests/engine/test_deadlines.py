@@ -5,26 +5,21 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from partnerflow.engine import dispatch_all, get_settings, sweep
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Notification, Person, Task, session_scope
-from tests import factories
-from tests.factories import AS_OF, NOW
+from tests.engine.harness import POLICY, build, review
+from tests.factories import NOW
 
-POLICY = read_policy(DEFAULT_POLICY)
 TOLD = NOW  # the owners are first told at 09:00 on review day, the frozen clock of every test
 
 
 @pytest.fixture
 def told(engine):
     """One empty partnership reviewed and its task notifications delivered at TOLD."""
+    w = build(engine, ("acme-supply", "alignment", None))
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.partnership(session, w, "acme-supply")
         session.add(Person(email="pmo@northwind.example", name="Program office", party_id=w.us.id,
                            roles=["program_manager"]))
-    review_all(engine, POLICY, AS_OF, batch_size=100)
+    review(engine)
     dispatch_all(engine, get_settings(), now=TOLD)
     return w
 
@@ -65,11 +60,10 @@ def test_overdue_tasks_escalate_to_the_sponsor_then_the_program_office_once_each
 
 
 def test_a_digest_person_gets_one_message_a_day_instead_of_one_per_task(engine):
+    w = build(engine, ("acme-supply", "alignment", None))
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.partnership(session, w, "acme-supply")
         session.add(Channel(person_id=w.owner.id, kind="inbox", digest=True))
-    review_all(engine, POLICY, AS_OF, batch_size=100)
+    review(engine)
     assert not [p for p, _ in queued(engine, "task.opened") if p == w.owner.id]
     assert swept(engine, TOLD).digests == 1
     assert swept(engine, TOLD + timedelta(hours=3)).digests == 1  # asked again the same day...

@@ -3,44 +3,34 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
-from sqlmodel import SQLModel
+from sqlalchemy import select, update
 
-from partnerflow.engine import status
+from partnerflow.engine.lookup import NotFound
+from partnerflow.engine.phases import status
 from partnerflow.engine.phases.decisions import DecisionRefused, decide, votes_still_needed
 from partnerflow.engine.phases.history import partnership_history
-from partnerflow.engine.lookup import NotFound
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Decision, Delegation, Notification, Partnership, Party, Person, Task, Win, session_scope
 from tests import factories
+from tests.engine import harness
+from tests.engine.harness import GINA, GRACE, GUS, MAX, OLIVIA, POLICY, portfolio, review, table_counts
 from tests.factories import AS_OF, NOW
-
-POLICY = read_policy(DEFAULT_POLICY)
-GINA, GUS, GRACE, OLIVIA, MAX = ("gina@northwind.example", "gus@northwind.example", "grace@acme.example",
-                                 "olivia@northwind.example", "max@acme.example")
 
 
 @pytest.fixture
 def ready(engine):
     """One alignment partnership passing its gatekeeper gate (2 approvers, one per party)."""
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
-    review_all(engine, POLICY, AS_OF, batch_size=100)
+    portfolio(engine)
+    review(engine)
     return engine
 
 
-def go(engine, by, key="acme-supply", policy=POLICY, **kwargs):
-    with session_scope(engine) as session:
-        return decide(session, policy, key, kwargs.pop("verdict", "go"), by=by,
-                      reason=kwargs.pop("reason", "Evidence is complete"), as_of=AS_OF, **kwargs)
+def go(engine, by, key="acme-supply", verdict="go", **kwargs):
+    return harness.decide(engine, key, verdict, by, **kwargs)
 
 
 def snapshot_of_tables(engine):
     with engine.connect() as connection:
-        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables} | {
+        return table_counts(connection) | {
             "partnerships": connection.execute(select(Partnership.key, Partnership.phase, Partnership.state,
                                                       Partnership.version).order_by(Partnership.key)).all()}
 
@@ -318,7 +308,7 @@ def condition_tasks(engine):
 def test_a_conditional_go_opens_a_task_for_the_owner_that_survives_the_phase_change(ready):
     from datetime import timedelta
 
-    from partnerflow.engine import assignments
+    from partnerflow.engine.work import assignments
 
     with session_scope(ready) as session:
         w = factories.existing_world(session)
@@ -332,11 +322,11 @@ def test_a_conditional_go_opens_a_task_for_the_owner_that_survives_the_phase_cha
     go(ready, GUS)
     go(ready, GRACE)  # advances: a new phase cancels gate tasks, not the condition
     assert phase_state(ready) == ("execution", "active")
-    review_all(ready, POLICY, AS_OF + timedelta(days=1), batch_size=100)  # a review does not close it
+    review(ready, as_of=AS_OF + timedelta(days=1))  # a review does not close it
     assert [t[2] for t in condition_tasks(ready)] == ["open"]
     with session_scope(ready) as session:
         view = status.partnership_status(session, POLICY, "acme-supply", AS_OF)
-        listed = assignments.listing(session, owner=OLIVIA)
+        listed = assignments.task_listing(session, owner=OLIVIA)
     assert view["open_conditions"] == [{"condition": CONDITION, "gate": "alignment-to-execution",
                                         "decided_at": "2026-11-27T09:00:00+00:00", "task": task.id, "owner": OLIVIA,
                                         "due_on": "2026-12-11"}]
@@ -380,8 +370,8 @@ def test_the_same_condition_again_finds_its_task_and_a_kill_cancels_it(ready):
 
 def test_a_review_neither_closes_nor_duplicates_a_condition_task(ready):
     go(ready, GINA, condition=CONDITION)  # a vote: the partnership stays in alignment, ready
-    review_all(ready, POLICY, AS_OF, batch_size=100)
-    review_all(ready, POLICY, AS_OF, batch_size=100)
+    review(ready)
+    review(ready)
     assert [t[2] for t in condition_tasks(ready)] == ["open"]
 
 
@@ -396,7 +386,7 @@ def test_history_shows_what_each_decision_was_made_on_and_people_by_email(ready)
     go(ready, GINA, condition=CONDITION)
     with session_scope(ready) as session:
         task = session.query(Task).filter_by(kind="condition").one()
-        from partnerflow.engine import assignments
+        from partnerflow.engine.work import assignments
 
         assignments.reassign(session, task.id, to=GUS, by=OLIVIA)
     with session_scope(ready) as session:

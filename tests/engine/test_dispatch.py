@@ -6,7 +6,8 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select
 
-from partnerflow.engine import dispatch_all, get_settings, outbox
+from partnerflow.engine import dispatch_all, get_settings
+from partnerflow.engine.notifications import outbox
 from partnerflow.engine.notifications.dispatch import LEASE, claim, due_ids, take
 from partnerflow.engine.policies import read_policy
 from partnerflow.engine.phases.review import review_all
@@ -80,7 +81,7 @@ def test_an_unreachable_webhook_is_retried_on_the_schedule_then_dead(engine, set
     assert {n.attempts for n in dead} == {len(settings.retry_schedule) + 1}
     with session_scope(engine) as session:
         assert session.query(DeliveryAttempt).filter_by(notification_id=dead[0].id).count() == 8
-        assert outbox.retry(session, dead=True, now=now) == len(dead)
+        assert outbox.retry_notifications(session, dead=True, now=now) == len(dead)
     assert {n.status for n in notifications(engine, channel="webhook")} == {"pending"}
 
 
@@ -97,11 +98,13 @@ def test_a_template_error_is_recorded_and_dead_until_retried(engine, settings, t
     (tmp_path / "notifications" / "task.opened.txt.j2").write_text("{{ task.no_such_field }}")
     monkeypatch.setenv("PARTNERFLOW_TEMPLATES_PATH", str(tmp_path))
     get_settings.cache_clear()
-    portfolio(engine)
+    portfolio(engine, channel={"kind": "email", "address": "olivia@northwind.example"})  # the sponsor: the inbox
     dispatch_all(engine, get_settings(), now=NOW)
-    broken = notifications(engine, event="task.opened")
+    broken = notifications(engine, event="task.opened", channel="email")
     assert {n.status for n in broken} == {"dead"}
     assert "template error: UndefinedError" in broken[0].last_error
+    inbox = notifications(engine, event="task.opened", channel="inbox")  # renders no template: not touched
+    assert inbox and {n.status for n in inbox} == {"sent"}
 
 
 def test_a_dispatch_killed_mid_batch_is_finished_by_the_next_and_sends_nothing_twice(engine, settings):

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from partnerflow.engine import assignments, dispatch_all, get_settings
+from partnerflow.engine import dispatch_all, get_settings
+from partnerflow.engine.work import assignments
 from partnerflow.engine.policies import read_policy
 from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
@@ -84,3 +85,36 @@ def test_an_html_message_escapes_what_people_typed(engine, settings, smtp_server
     dispatch_all(engine, settings, now=NOW)
     html = mailbox.mails[0].email.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Co" in html
+
+
+@pytest.mark.parametrize(("broken", "dead"), [("task.opened.teams.json.j2", {"teams"}),
+                                               ("task.opened.html.j2", {"email"})])
+def test_a_broken_template_override_kills_only_its_channel(engine, settings, smtp_server, receiver,  # noqa: F811
+                                                           tmp_path, monkeypatch, broken, dead):
+    mailbox, _ = smtp_server
+    (tmp_path / "notifications").mkdir()
+    (tmp_path / "notifications" / broken).write_text("{{ task.no_such_field }}")
+    monkeypatch.setenv("PARTNERFLOW_TEMPLATES_PATH", str(tmp_path))
+    get_settings.cache_clear()
+    with session_scope(engine) as session:
+        w = factories.world(session)
+        factories.partnership(session, w, "acme-supply")
+        session.add_all([Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"),
+                         Channel(person_id=w.owner.id, kind="teams", address=receiver.url("/teams")),
+                         Channel(person_id=w.owner.id, kind="slack", address=receiver.url("/slack")),
+                         Channel(person_id=w.sponsor.id, kind="webhook", address=receiver.url("/signed"),
+                                 secret=SECRET)])
+    review_all(engine, POLICY, AS_OF, batch_size=100)
+    dispatch_all(engine, get_settings(), now=NOW)
+
+    with session_scope(engine) as session:
+        opened = session.query(Notification).filter_by(event="task.opened").all()
+        status = {(n.channel, n.status) for n in opened}
+        errors = {n.last_error for n in opened if n.status == "dead"}
+    live = {"email", "teams", "slack", "webhook"} - dead
+    assert status == {(channel, "dead") for channel in dead} | {(channel, "sent") for channel in live}
+    assert errors == {"template error: UndefinedError: 'dict object' has no attribute 'no_such_field'"}
+    sent = {"email": len(mailbox.mails), **{path: len([r for r in receiver.requests if r.path == f"/{path}"])
+                                              for path in ("teams", "slack")}}
+    assert {channel for channel, count in sent.items() if count} == live - {"webhook"}
+    assert any(r.path == "/signed" for r in receiver.requests)

@@ -5,13 +5,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlalchemy import select
 
 from partnerflow import gates
 from partnerflow.engine.intake import ImportSummary, import_documents, import_files
 from partnerflow.engine.settings import DEFAULT_POLICY
-from partnerflow.models import Party, Person, load_snapshots, session_scope
+from partnerflow.models import IdRange, Party, Person, load_snapshots, session_scope
+from tests.engine.harness import table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -50,12 +50,6 @@ def import_examples(engine) -> ImportSummary:
         return import_files(session, FILES)
 
 
-def row_counts(engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
 @pytest.fixture
 def policy() -> gates.Policy:
     return gates.parse_policy(str(DEFAULT_POLICY), DEFAULT_POLICY.read_text())
@@ -64,7 +58,7 @@ def policy() -> gates.Policy:
 def test_each_example_partnership_fails_exactly_the_intended_criteria(engine, policy):
     import_examples(engine)
     with engine.connect() as connection:
-        snapshots = load_snapshots(connection, (1, 10_000))
+        snapshots = load_snapshots(connection, IdRange(1, 10_000))
     outcomes = {}
     for snapshot in snapshots:
         evaluation = gates.evaluate(policy, snapshot, as_of=DEMO_DATE)
@@ -85,9 +79,9 @@ def test_the_ready_partnership_has_gatekeepers_on_both_sides(engine):
 def test_the_examples_import_twice_without_change(engine):
     first = import_examples(engine)
     assert (first.partnerships_created, first.parties_created) == (17, 16)
-    counts = row_counts(engine)
+    counts = table_counts(engine)
     assert import_examples(engine) == ImportSummary()
-    assert row_counts(engine) == counts
+    assert table_counts(engine) == counts
 
 
 def documented_blocks(language: str) -> list[str]:

@@ -1,13 +1,11 @@
 """Importing a portfolio: all-or-nothing, every error located, upserts by key, sections replaced."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlalchemy import select
 
 from partnerflow.engine import intake
-from partnerflow.engine import clock
 from partnerflow.engine.intake import ImportSummary, import_documents, import_files
 from partnerflow.gates.documents import InvalidDocument
 from partnerflow.models import (
@@ -23,8 +21,8 @@ from partnerflow.models import (
     Signature,
     session_scope,
 )
-
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+from tests.engine.harness import table_counts
+from tests.factories import AS_OF
 
 PORTFOLIO = """\
 programs:
@@ -72,11 +70,6 @@ acme-brackets,Acme brackets,supplier,supply-base,northwind;acme,execution,tom@no
 """
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
 def run(engine, *documents: tuple[str, str | bytes]) -> ImportSummary:
     with session_scope(engine) as session:
         return import_documents(session, [(name, _bytes(text)) for name, text in documents])
@@ -86,19 +79,18 @@ def _bytes(text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else text.encode()
 
 
-def row_counts(engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
+def refused(engine, *documents) -> list:
+    """The errors of an import that is refused; asserts that nothing was written."""
+    before = table_counts(engine)
+    with pytest.raises(InvalidDocument) as caught:
+        run(engine, *documents)
+    assert table_counts(engine) == before
+    return caught.value.errors
 
 
 def rejected(engine, *documents) -> list[tuple[str, int, str]]:
     """The (file, line, field) of every error; asserts that nothing was written."""
-    before = row_counts(engine)
-    with pytest.raises(InvalidDocument) as caught:
-        run(engine, *documents)
-    assert row_counts(engine) == before
-    return [(e.source, e.line, e.field) for e in caught.value.errors]
+    return [(e.source, e.line, e.field) for e in refused(engine, *documents)]
 
 
 def line_of(text: str, snippet: str) -> int:
@@ -235,12 +227,12 @@ def test_a_file_that_is_not_utf8_is_an_error(engine):
 
 def test_a_bare_on_key_gets_a_hint(engine):
     text = portfolio('signed_on: "2025-12-20"', "on: 2025-12-20")
-    before = row_counts(engine)
+    before = table_counts(engine)
     with pytest.raises(InvalidDocument, match="write `signed_on:`") as caught:
         run(engine, ("p.yaml", text))
     assert [(e.line, e.field) for e in caught.value.errors] == [
         (line_of(text, "on: 2025"), "partnerships[0].evidence.agreements[0].signatures[0]")]
-    assert row_counts(engine) == before
+    assert table_counts(engine) == before
 
 
 def test_a_file_of_another_type_is_an_error(engine):
@@ -294,7 +286,7 @@ def test_a_full_import_creates_every_row(engine):
     partnerships = {p.key: p for p in fetch(engine, select(Partnership))}
     acme = partnerships["acme-castings"]
     assert (acme.phase, acme.state, acme.version, acme.cycle) == ("alignment", "active", 1, 1)
-    assert acme.phase_since == NOW.date()
+    assert acme.phase_since == AS_OF
     assert partnerships["acme-brackets"].phase == "execution"
     assert fetch(engine, select(Person.name, Person.roles).where(Person.email == "tom@northwind.example")) == [
         ("Tom Becker", ["gatekeeper"])]
@@ -308,11 +300,11 @@ def test_a_full_import_creates_every_row(engine):
 
 def test_importing_twice_changes_nothing(engine):
     run(engine, ("p.yaml", PORTFOLIO), ("p.csv", CSV))
-    before = row_counts(engine)
+    before = table_counts(engine)
     summary = run(engine, ("p.yaml", PORTFOLIO), ("p.csv", CSV))
     assert summary == ImportSummary()
     assert str(summary) == "nothing changed: everything was already recorded"
-    assert row_counts(engine) == before
+    assert table_counts(engine) == before
 
 
 def test_an_upsert_by_key_updates_without_duplicating(engine):
@@ -361,7 +353,7 @@ def test_the_import_does_not_commit(engine):
     with session_scope(engine) as session:
         import_documents(session, [("p.yaml", PORTFOLIO.encode())])
         session.rollback()
-    assert row_counts(engine)["partnership"] == 0
+    assert table_counts(engine)["partnership"] == 0
 
 
 def test_the_public_face_of_intake():
@@ -390,9 +382,9 @@ def test_people_channels_are_imported_and_a_second_import_changes_nothing(engine
         ("email", "nina@acme.example", False), ("webhook", "https://93.184.216.34/hooks/partnerflow", False),
         ("inbox", "", True)]
     assert stored[1][1].startswith("enc:v1:")  # a webhook URL is stored sealed (engine/sealing.py)
-    before = row_counts(engine)
+    before = table_counts(engine)
     run(engine, ("people.yaml", WITH_CHANNELS))
-    assert row_counts(engine) == before
+    assert table_counts(engine) == before
 
 
 @pytest.mark.parametrize(("address", "secret", "reason"), [
@@ -403,10 +395,10 @@ def test_people_channels_are_imported_and_a_second_import_changes_nothing(engine
 def test_a_channel_target_is_validated_when_imported(engine, address, secret, reason):
     text = WITH_CHANNELS.replace("address: 'https://93.184.216.34/hooks/partnerflow', secret: whsec_" + "A" * 32,
                                  f"address: '{address}'" + (f", secret: {secret}" if secret else ""))
-    before = row_counts(engine)
+    before = table_counts(engine)
     with pytest.raises(InvalidDocument) as caught:
         run(engine, ("people.yaml", text))
-    assert row_counts(engine) == before
+    assert table_counts(engine) == before
     [error] = caught.value.errors
     assert (error.line, error.field) == (line_of(text, "kind: webhook"), "people[1].channels[1].address")
     assert reason in error.message and error.message.startswith("webhook target refused")

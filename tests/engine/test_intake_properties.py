@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from partnerflow.engine.intake import import_documents
 from partnerflow.gates.documents import LINE_BREAK, InvalidDocument
 from partnerflow.models import session_scope
+from tests.engine.harness import table_counts
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PORTFOLIO = (EXAMPLES / "portfolio.yaml").read_bytes()
@@ -111,11 +111,6 @@ def mutated_examples(changes: tuple[list, list]) -> list[tuple[str, bytes]]:
     return [("portfolio.yaml", portfolio), ("partnerships.csv", csv)]
 
 
-def row_counts(session: Session) -> dict[str, int]:
-    return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in SQLModel.metadata.sorted_tables}
-
-
 def line_count(raw: bytes) -> int:
     """Lines as YAML counts them (a lone CR, NEL and U+2028 break lines too)."""
     return len(LINE_BREAK.findall(raw.decode("utf-8", "replace"))) + 1
@@ -124,7 +119,7 @@ def line_count(raw: bytes) -> int:
 def assert_imported_or_refused_whole(engine, docs: list[tuple[str, bytes]]) -> None:
     lines = {name: line_count(raw) for name, raw in docs}
     with Session(engine) as session:
-        before = row_counts(session)
+        before = table_counts(session)
         try:
             import_documents(session, docs)
         except InvalidDocument as refused:
@@ -132,7 +127,7 @@ def assert_imported_or_refused_whole(engine, docs: list[tuple[str, bytes]]) -> N
             for error in refused.errors:
                 assert error.source in lines and 1 <= error.line <= lines[error.source], error
                 assert error.field and error.message, error
-            assert row_counts(session) == before  # nothing was written, not even flushed
+            assert table_counts(session) == before  # nothing was written, not even flushed
         finally:
             session.rollback()
 

@@ -4,27 +4,20 @@ import pytest
 
 from partnerflow.engine import MemberRefused
 from partnerflow.engine.work.members import remove_member
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Member, Notification, Partnership, Person, Task, session_scope
-from tests import factories
-from tests.factories import AS_OF
-
-POLICY = read_policy(DEFAULT_POLICY)
+from tests.engine.harness import build, review
 
 
 @pytest.fixture
 def team(engine):
     """Max is Acme's relationship manager; Gus and Max share the role of relationship manager."""
+    w = build(engine, ("acme-supply", "alignment", None))
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.partnership(session, w, "acme-supply")
         session.add_all([Member(partnership_id=1, person_id=w.their_manager.id, role="relationship_manager",
                                 responsibilities="Acme's contact"),
                          Person(email="pmo@northwind.example", name="PMO", party_id=w.us.id,
                                 roles=["program_manager"])])
-    review_all(engine, POLICY, AS_OF, batch_size=100)
+    review(engine)
     return w
 
 
@@ -52,7 +45,7 @@ def test_a_task_nobody_can_take_is_flagged_to_the_program_office(engine, team):
     with session_scope(engine) as session:
         session.query(Partnership).update({"sponsor_id": team.owner.id})  # owner and sponsor are one person
         session.add(Member(partnership_id=1, person_id=team.owner.id, role="owner", responsibilities="Runs it"))
-    review_all(engine, POLICY, AS_OF, batch_size=100)
+    review(engine)
     removal = remove(engine, "olivia@northwind.example", by="pmo@northwind.example")
     assert removal.flagged > 0
     with session_scope(engine) as session:

@@ -6,41 +6,17 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from partnerflow.engine.phases import transitions
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
 from tests import factories
+from tests.engine.harness import POLICY, build, count, portfolio, review
 from tests.factories import AS_OF
-
-POLICY = read_policy(DEFAULT_POLICY)
-
-
-def count(engine, table) -> int:
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def state_of(engine, key):
     with Session(engine) as session:
         p = session.query(Partnership).filter_by(key=key).one()
         return p.phase, p.state, p.version
-
-
-def build(engine, *specs):
-    """specs: (key, phase, evidence builder or None)."""
-    with session_scope(engine) as session:
-        w = factories.world(session)
-        for key, phase, evidence in specs:
-            p = factories.partnership(session, w, key, phase=phase)
-            if evidence:
-                evidence(session, w, p)
-    return w
-
-
-def review(engine, policy=POLICY, as_of=AS_OF):
-    return review_all(engine, policy, as_of, batch_size=2)
 
 
 def test_gatekeeper_gate_makes_a_passing_partnership_ready_and_blocked_one_stays(engine):
@@ -130,11 +106,10 @@ def test_terminated_partnerships_are_not_reviewed(engine):
 
 def test_a_review_stamps_everything_it_writes_with_its_own_now_whatever_the_clock_says(engine, frozen_clock):
     """One clock per unit of work: gate reviews, tasks, notices and audit events share the review's `now`."""
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
+    portfolio(engine)
     review_at = factories.NOW - timedelta(days=3)
     frozen_clock.tick(days=30)  # the clock has moved on; the review was given its moment
-    report = review_all(engine, POLICY, AS_OF, batch_size=2, now=review_at)
+    report = review(engine, now=review_at)
     assert report.advanced == ["star"] and report.ready == ["acme-supply"] and report.tasks_opened > 0
     with engine.connect() as connection:
         stamps = {

@@ -2,21 +2,12 @@
 
 from datetime import date
 
-from sqlalchemy import func, select
-
-from partnerflow.engine.phases.decisions import decide
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.phases.review import review_all
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
 from tests import factories
-from tests.factories import AS_OF
+from tests.engine.harness import GINA, GRACE, POLICY, build, count, decide, review
 
-POLICY = read_policy(DEFAULT_POLICY)
-
-
-def review(engine, as_of=AS_OF):
-    return review_all(engine, POLICY, as_of, batch_size=100)
+EMPTY = ("acme-supply", "alignment", None)
+ALIGNED = ("acme-supply", "alignment", factories.alignment_evidence)
 
 
 def tasks(engine, **where):
@@ -25,22 +16,8 @@ def tasks(engine, **where):
         return [(t.criterion, t.status, t.assignee_id) for t in query]
 
 
-def count(engine, table):
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def build(engine, evidence=factories.alignment_evidence, phase="alignment"):
-    with session_scope(engine) as session:
-        w = factories.world(session)
-        p = factories.partnership(session, w, "acme-supply", phase=phase)
-        if evidence:
-            evidence(session, w, p)
-    return w
-
-
 def test_a_review_opens_one_task_per_failing_criterion_assigned_by_owner_role(engine):
-    w = build(engine, evidence=None)
+    w = build(engine, EMPTY)
     with session_scope(engine) as session:
         session.add(Member(partnership_id=1, person_id=w.their_manager.id, role="relationship_manager",
                            responsibilities="Keeps in touch"))
@@ -60,7 +37,7 @@ def test_a_review_opens_one_task_per_failing_criterion_assigned_by_owner_role(en
 
 
 def test_reviewing_twice_opens_no_second_task_and_sends_no_second_notification(engine):
-    build(engine, evidence=None)
+    build(engine, EMPTY)
     review(engine)
     tasks_before, notifications_before = count(engine, Task), count(engine, Notification)
     again = review(engine)
@@ -69,7 +46,7 @@ def test_reviewing_twice_opens_no_second_task_and_sends_no_second_notification(e
 
 
 def test_a_task_closes_itself_when_its_criterion_passes_and_reopens_when_it_fails_again(engine):
-    build(engine)
+    build(engine, ALIGNED)
     with session_scope(engine) as session:
         session.query(Win).filter(Win.statement == "Predictable volume").delete()
     review(engine)
@@ -86,7 +63,7 @@ def test_a_task_closes_itself_when_its_criterion_passes_and_reopens_when_it_fail
 
 
 def test_a_monitor_opens_a_task_in_any_phase(engine):
-    build(engine)
+    build(engine, ALIGNED)
     with session_scope(engine) as session:
         session.query(Stakeholder).update({"last_contact_on": date(2026, 6, 1)})
     review(engine)
@@ -94,7 +71,7 @@ def test_a_monitor_opens_a_task_in_any_phase(engine):
 
 
 def test_a_phase_change_cancels_the_old_gate_tasks_and_keeps_monitors(engine):
-    w = build(engine)
+    w = build(engine, ALIGNED)
     with session_scope(engine) as session:
         session.query(Stakeholder).update({"last_contact_on": date(2026, 6, 1)})
     with session_scope(engine) as session:
@@ -105,9 +82,8 @@ def test_a_phase_change_cancels_the_old_gate_tasks_and_keeps_monitors(engine):
         session.add_all([Win(partnership_id=1, party_id=1, statement="Lead time"),
                          Win(partnership_id=1, party_id=2, statement="Volume")])
     review(engine)  # acme-supply passes now: ready
-    for by in ("gina@northwind.example", "grace@acme.example"):
-        with session_scope(engine) as session:
-            decide(session, POLICY, "acme-supply", "go", by=by, reason="Ready", as_of=AS_OF)
+    for by in (GINA, GRACE):
+        decide(engine, "acme-supply", "go", by, reason="Ready")
     with session_scope(engine) as session:
         statuses = dict(session.query(Task.criterion, Task.status).filter(Task.partnership_id == 1).all())
     assert statuses["every-party-wins"] == "done"
@@ -115,15 +91,14 @@ def test_a_phase_change_cancels_the_old_gate_tasks_and_keeps_monitors(engine):
 
 
 def test_killing_a_partnership_cancels_all_its_tasks(engine):
-    build(engine, evidence=None)
+    build(engine, EMPTY)
     review(engine)
-    with session_scope(engine) as session:
-        decide(session, POLICY, "acme-supply", "kill", by="gina@northwind.example", reason="Stop", as_of=AS_OF)
+    decide(engine, "acme-supply", "kill", GINA, reason="Stop")
     assert {status for _, status, _ in tasks(engine)} == {"cancelled"}
 
 
 def test_new_tasks_put_notifications_in_the_outbox_in_the_same_transaction(engine):
-    w = build(engine, evidence=None)
+    w = build(engine, EMPTY)
     with session_scope(engine) as session:
         session.add(Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"))
     review(engine)
@@ -141,7 +116,7 @@ def test_new_tasks_put_notifications_in_the_outbox_in_the_same_transaction(engin
 
 
 def test_gatekeepers_are_told_when_a_gate_is_ready_and_owners_when_the_phase_changes(engine):
-    w = build(engine)
+    w = build(engine, ALIGNED)
     with session_scope(engine) as session:
         factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
     review(engine)
@@ -156,7 +131,7 @@ def test_a_ready_gate_is_never_announced_to_gatekeepers_outside_its_parties(engi
     """Only gatekeepers of its parties decide; with none among them, the program office is told (to appoint one)."""
     from partnerflow.models import Party, Person
 
-    w = build(engine)
+    w = build(engine, ALIGNED)
     with session_scope(engine) as session:
         cobalt = Party(key="cobalt", name="Cobalt")
         session.add(cobalt)
@@ -174,7 +149,7 @@ def test_a_ready_gate_is_never_announced_to_gatekeepers_outside_its_parties(engi
 
 
 def test_an_out_of_office_owner_has_new_tasks_go_to_the_delegate(engine):
-    w = build(engine, evidence=None)
+    w = build(engine, EMPTY)
     with session_scope(engine) as session:
         session.add(Delegation(person_id=w.owner.id, delegate_id=w.our_gatekeepers[1].id,
                                starts_on=date(2026, 11, 20), ends_on=date(2026, 12, 4)))

@@ -3,15 +3,14 @@
 from partnerflow.engine import get_settings
 from partnerflow.flows import ReviewParameters, dispatch_notifications, review_portfolio, sweep_deadlines
 from partnerflow.models import Notification, session_scope
-from tests import factories
+from tests.engine.harness import build, portfolio
 from tests.factories import AS_OF
 from tests.notify.conftest import PASSWORD, USERNAME, smtp_server_with_login  # noqa: F401  (a fixture)
 
 
 def test_review_then_dispatch_delivers_the_inbox_and_a_sweep_finds_nothing_due_yet(engine):
     get_settings.cache_clear()
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
+    portfolio(engine)
     review = review_portfolio(ReviewParameters(as_of=AS_OF))
     assert review["tasks_opened"] > 0
     sent = dispatch_notifications()
@@ -34,9 +33,8 @@ def test_the_smtp_password_can_come_from_a_prefect_secret_block(engine, monkeypa
                         "SMTP_USERNAME": USERNAME, "SMTP_PASSWORD_BLOCK": "partnerflow-smtp-password"}.items():
         monkeypatch.setenv(f"PARTNERFLOW_{name}", value)
     get_settings.cache_clear()
+    w = build(engine, ("acme-supply", "alignment", None))
     with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.partnership(session, w, "acme-supply")
         session.add(Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"))
     review_portfolio(ReviewParameters(as_of=AS_OF))
     sent = dispatch_notifications()

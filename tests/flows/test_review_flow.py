@@ -6,19 +6,16 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, Fl
 from sqlalchemy import func, select
 
 from partnerflow.engine.lookup import NotFound
-from partnerflow.engine.policies import read_policy
-from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.flows import ReviewParameters, review_partnership, review_portfolio
 from partnerflow.flows.review import review_one_batch
-from partnerflow.models import GateReview, Partnership, session_scope
-from tests import factories
+from partnerflow.models import GateReview, IdRange, Partnership
+from tests.engine import harness
 from tests.factories import AS_OF, NOW
 
 
 @pytest.fixture
 def portfolio(engine):
-    with session_scope(engine) as session:
-        factories.small_portfolio(session)
+    harness.portfolio(engine)
     return engine
 
 
@@ -68,5 +65,5 @@ def test_unknown_partnership_fails_the_flow_with_its_name(portfolio):
 def test_batch_task_unit_is_callable_without_a_flow_run(portfolio):
     with portfolio.connect() as connection:
         ids = connection.execute(select(Partnership.id).order_by(Partnership.id)).scalars().all()
-    report = review_one_batch.fn((ids[0], ids[-1]), AS_OF, NOW, read_policy(DEFAULT_POLICY))
+    report = review_one_batch.fn(IdRange(ids[0], ids[-1]), AS_OF, NOW, harness.POLICY)
     assert report.reviewed == 3

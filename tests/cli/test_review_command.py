@@ -1,19 +1,18 @@
-"""`partnerflow review` runs the Prefect flow and prints its result."""
+"""`partnerflow review` runs the Prefect flow and prints its result (under Prefect's test harness)."""
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from partnerflow.cli.main import app
-from partnerflow.models import session_scope
 from tests import factories
+from tests.engine.harness import build
 
 
+@pytest.mark.usefixtures("prefect_harness")  # session-scoped: started here, not for every CLI test
 def test_review_command_runs_the_flow_and_prints_json(engine):
-    with session_scope(engine) as session:
-        w = factories.world(session)
-        factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
-        factories.partnership(session, w, "empty")
+    build(engine, ("star", "execution", factories.execution_evidence), ("empty", "alignment", None))
     result = CliRunner().invoke(app, ["review", "--as-of", "2026-11-27", "--json"])
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
