@@ -28,6 +28,18 @@ def _columns(table, *names: str) -> list:
     return [table[name] for name in names]
 
 
+def _evidence(table, record: type) -> tuple[Select, Any, type]:
+    """A record read straight from its table: the columns are the record's fields (nested children aside),
+    so the record (gates/snapshot.py) and the table (models/evidence.py) are the only declarations."""
+    return select(table.partnership_id, *(table[name] for name in record._fields if name in table)), \
+        table.partnership_id, record
+
+
+def _ordered(read: tuple[Select, Any, type], column) -> tuple[Select, Any, type]:
+    statement, partnership_id, record = read
+    return statement.order_by(column), partnership_id, record
+
+
 # snapshot field -> (statement, the column that holds the partnership id, record type)
 _RELATED: dict[str, tuple[Select, Any, type]] = {
     "parties": (
@@ -38,48 +50,31 @@ _RELATED: dict[str, tuple[Select, Any, type]] = {
         select(M.partnership_id, M.person_id, PE.party_id, M.role, M.responsibilities)
         .join_from(core.Member, core.Person, M.person_id == PE.id),
         M.partnership_id, snap.Member),
-    "wins": (select(*_columns(E["Win"], "partnership_id", "party_id", "statement")),
-             E["Win"].partnership_id, snap.Win),
-    "agreements": (
-        select(*_columns(E["Agreement"], "partnership_id", "id", "kind", "reference", "effective_on", "expires_on")),
-        E["Agreement"].partnership_id, snap.Agreement),
+    "wins": _evidence(E["Win"], snap.Win),
+    "agreements": _evidence(E["Agreement"], snap.Agreement),
     "process_owners": (
         select(E["ProcessOwner"].partnership_id, E["ProcessOwner"].process, E["ProcessOwner"].person_id, PE.party_id)
         .join_from(evidence.ProcessOwner, core.Person, E["ProcessOwner"].person_id == PE.id),
         E["ProcessOwner"].partnership_id, snap.ProcessOwner),
-    "risks": (select(*_columns(E["Risk"], "partnership_id", "description", "likelihood", "impact", "mitigation",
-                               "owner_id")), E["Risk"].partnership_id, snap.Risk),
+    "risks": _evidence(E["Risk"], snap.Risk),
     "stakeholders": (
         select(E["Stakeholder"].partnership_id, E["Stakeholder"].person_id, PE.party_id,
                *_columns(E["Stakeholder"], "influence", "engaged_by_id", "contact_every_days", "last_contact_on"))
         .join_from(evidence.Stakeholder, core.Person, E["Stakeholder"].person_id == PE.id),
         E["Stakeholder"].partnership_id, snap.Stakeholder),
-    "commitments": (select(*_columns(E["Commitment"], "partnership_id", "party_id", "description", "due_on",
-                                     "status", "resolved_on")), E["Commitment"].partnership_id, snap.Commitment),
-    "problems": (select(*_columns(E["Problem"], "partnership_id", "kind", "summary", "raised_on", "resolved_on")),
-                 E["Problem"].partnership_id, snap.Problem),
-    "metrics": (select(*_columns(E["Metric"], "partnership_id", "id", "key", "name", "kind", "target", "direction",
-                                 "unit", "owner_id", "shared")).order_by(E["Metric"].id),
-                E["Metric"].partnership_id, snap.Metric),
-    "meetings": (select(*_columns(E["Meeting"], "partnership_id", "held_on", "kind", "summary")),
-                 E["Meeting"].partnership_id, snap.Meeting),
-    "knowledge_sessions": (select(*_columns(E["KnowledgeSession"], "partnership_id", "held_on", "topics")),
-                           E["KnowledgeSession"].partnership_id, snap.KnowledgeSession),
-    "initiatives": (select(*_columns(E["Initiative"], "partnership_id", "kind", "name", "status", "started_on")),
-                    E["Initiative"].partnership_id, snap.Initiative),
-    "opportunities": (select(*_columns(E["Opportunity"], "partnership_id", "kind", "name", "status",
-                                       "committed_on")), E["Opportunity"].partnership_id, snap.Opportunity),
+    "commitments": _evidence(E["Commitment"], snap.Commitment),
+    "problems": _evidence(E["Problem"], snap.Problem),
+    "metrics": _ordered(_evidence(E["Metric"], snap.Metric), E["Metric"].id),
+    "meetings": _evidence(E["Meeting"], snap.Meeting),
+    "knowledge_sessions": _evidence(E["KnowledgeSession"], snap.KnowledgeSession),
+    "initiatives": _evidence(E["Initiative"], snap.Initiative),
+    "opportunities": _evidence(E["Opportunity"], snap.Opportunity),
 }
 
 # one-per-partnership records
 _SINGLE: dict[str, tuple[Select, Any, type]] = {
-    "business_case": (select(*_columns(E["BusinessCase"], "partnership_id", "outcomes", "processes", "measures",
-                                       "approved_by_id", "approved_on")),
-                      E["BusinessCase"].partnership_id, snap.BusinessCase),
-    "communication": (select(*_columns(E["CommunicationPlan"], "partnership_id", "formal_cadence_days",
-                                       "informal_cadence_days", "decision_process", "escalation_path",
-                                       "response_target_days", "prioritization", "information_access")),
-                      E["CommunicationPlan"].partnership_id, snap.CommunicationPlan),
+    "business_case": _evidence(E["BusinessCase"], snap.BusinessCase),
+    "communication": _evidence(E["CommunicationPlan"], snap.CommunicationPlan),
 }
 
 # records nested in their parent: signatures in agreements, measurements in metrics

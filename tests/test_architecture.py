@@ -81,7 +81,8 @@ def test_only_the_transitions_module_writes_phase_or_state():
               "reassign_task", "remove_channel", "remove_member", "report_progress", "reseal",
               "retry_notifications", "review_all", "review_batch", "review_summary", "secret_of", "sweep",
               "task_listing", "today", "transaction", "what_if"}),
-    ("notify", {"environment", "render", "render_message"}),
+    ("notify", {"CHANNELS", "EVENTS", "TASK_EVENTS", "CheckedClient", "Delivery", "InvalidTarget", "Message",
+                "SmtpSettings", "Target", "deliver_all", "environment", "render", "render_message", "validate_target"}),
     ("engine.phases", {"Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "VERDICTS",
                      "batches_to_review", "decide", "partnership_history", "partnership_status", "plan_batches",
                      "portfolio", "review_all", "review_batch", "review_summary", "what_if"}),
@@ -179,3 +180,45 @@ def test_a_wing_is_entered_through_its_face():
             if pieces[0] == "engine" and len(pieces) > 2 and pieces[1] in WINGS_BELOW and pieces[1] != here:
                 bad.append((str(path.relative_to(ROOT)), name))
     assert bad == []
+
+
+def module_graph() -> dict[str, set[str]]:
+    """partnerflow's modules and what each imports at module level (imports inside functions are lazy on purpose)."""
+    import tomllib
+
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    modules: dict[str, Path] = {}
+    for package, folder in folders.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = [package, *path.relative_to(ROOT / folder).with_suffix("").parts]
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:  # `from package import module` imports the module, not the face
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in modules else node.module)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def test_no_import_loop_anywhere():
+    graph, state, loops = module_graph(), {}, []
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                loops.append(trail[trail.index(target):] + [target] if target in trail else [module, target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert loops == []

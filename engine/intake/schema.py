@@ -28,6 +28,7 @@ from partnerflow.engine.intake.fields import (
     references,
 )
 from partnerflow.gates import PARTNERSHIP_KINDS, PHASES
+from partnerflow.notify import CHANNELS
 
 __all__ = ["ENTITY_SHAPES", "REQUIRED_ON_CREATE", "PartnershipIn", "Path", "Shape", "references"]
 
@@ -47,7 +48,7 @@ class PartyIn(Shape):
 class ChannelIn(Shape):
     """A way to reach the person; validated like `partnerflow channel add`."""
 
-    kind: Literal["email", "webhook", "slack", "teams", "inbox"]
+    kind: Literal[CHANNELS]  # type: ignore[valid-type]
     address: Address = ""
     secret: Secret | None = None
     digest: Flag = False

@@ -18,10 +18,9 @@ from partnerflow.engine.lookup import person_by_email
 from partnerflow.engine.sealing import LONGEST_SEALED_ADDRESS, SEALED_ADDRESSES, Keyring, Unreadable
 from partnerflow.engine.settings import get_settings
 from partnerflow.models import Channel, Notification, Person
-from partnerflow.notify.message import Target
-from partnerflow.notify.targets import InvalidTarget, validate_target
+from partnerflow.notify import CHANNELS, InvalidTarget, Target, validate_target
 
-KINDS = ("email", "webhook", "slack", "teams", "inbox")
+KINDS = CHANNELS
 
 
 class ChannelRefused(ValueError):

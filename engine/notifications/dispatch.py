@@ -22,13 +22,19 @@ from partnerflow.engine.notifications import links
 from partnerflow.engine.sealing import Keyring, Unreadable
 from partnerflow.engine.settings import Settings
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
-from partnerflow.notify import render_message
-from partnerflow.notify.channels import CheckedClient, SmtpSettings, deliver_all
-from partnerflow.notify.message import Delivery, Message, Target
+from partnerflow.notify import (
+    TASK_EVENTS,
+    CheckedClient,
+    Delivery,
+    Message,
+    SmtpSettings,
+    Target,
+    deliver_all,
+    render_message,
+)
 
 N, C, PE = Notification.__table__.c, Channel.__table__.c, Person.__table__.c
 LEASE = timedelta(minutes=10)
-TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated", "task.unassigned")
 UNREADABLE = ("the channel's URL or secret is sealed with another secret key: set PARTNERFLOW_PREVIOUS_SECRET_KEY and "
               "run `partnerflow channel reseal`, or remove and add the channel again")
 

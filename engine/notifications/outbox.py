@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from partnerflow.engine import clock
 from partnerflow.models import Channel, Notification, Person
+from partnerflow.notify import EVENTS
 
 DIGESTED = frozenset({"task.opened", "task.reminder"})
 C, N, PE = Channel.__table__.c, Notification.__table__.c, Person.__table__.c
@@ -47,6 +48,9 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     """Write the notifications for `outgoing` (a cause already enqueued is skipped). Flushes; the caller commits."""
     if not outgoing:
         return 0
+    unknown = {o.event for o in outgoing} - set(EVENTS)
+    if unknown:  # a notice nobody could render: a bug of ours, refused before anything is written
+        raise ValueError(f"unknown notification event(s) {sorted(unknown)}: the events are {', '.join(EVENTS)}")
     channels = channels_of(session, [o.person_id for o in outgoing])
     rows = []
     for item in outgoing:

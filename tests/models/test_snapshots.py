@@ -130,3 +130,13 @@ def test_one_query_per_table_per_batch_whatever_the_batch_holds(engine):
     assert statements(engine, IdRange(1, 12)) == statements(engine, list(range(1, 13))) == one
     loaded = [f.name for f in fields(snap.PartnershipSnapshot) if f.name not in HEAD]
     assert one <= 1 + len(loaded) + 2  # the partnerships, one per field loaded, signatures and measurements
+
+
+def test_each_evidence_record_reads_every_one_of_its_fields_from_a_column():
+    """The snapshot records (gates/snapshot.py) declare what is read: a field without its column fails here."""
+    from partnerflow.models import snapshots
+
+    for name, (statement, _, record) in {**snapshots._RELATED, **snapshots._SINGLE}.items():
+        read = [column.name for column in statement.selected_columns][1:]
+        nested = {field for field, default in record._field_defaults.items() if default == ()}
+        assert read == [field for field in record._fields if field not in nested], name

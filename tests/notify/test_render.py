@@ -3,11 +3,14 @@ one channel (an operator's override) leaves the others untouched."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+
 import pytest
 from jinja2 import TemplateError
 
 from partnerflow.notify import render_message
-from partnerflow.notify.message import CHANNELS, PARTS, Message, Target
+from partnerflow.notify.message import CHANNELS, EVENTS, PARTS, Message, Target
 from tests.notify.builders import deliver
 from tests.notify.test_email import email_to
 from tests.notify.test_email import settings as smtp_settings
@@ -96,3 +99,19 @@ def test_a_message_not_rendered_for_its_channel_is_refused_and_nothing_sent(rece
     assert (delivery.ok, delivery.retryable) == (False, False)
     assert delivery.error == f"the message was not rendered for {channel} (no {', '.join(PARTS[channel])})"
     assert receiver.requests == [] and mailbox.mails == []
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_event_has_its_subject_text_and_html_templates(event):
+    """The one list of events (notify.EVENTS) and the templates agree: no notice can be unrenderable."""
+    folder = Path(str(files("partnerflow.templates"))) / "notifications"
+    assert {f"{event}.{part}.j2" for part in ("subject.txt", "txt", "html")} <= {p.name for p in folder.iterdir()}
+
+
+def test_the_outbox_refuses_an_event_nobody_could_render(engine):
+    from partnerflow.engine.notifications import Outgoing, enqueue
+    from partnerflow.models import session_scope
+    from tests.factories import NOW
+
+    with session_scope(engine) as session, pytest.raises(ValueError, match="unknown notification event"):
+        enqueue(session, [Outgoing("task.opend", 1, "x", {})], now=NOW)
