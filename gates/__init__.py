@@ -3,7 +3,18 @@
 Pure: no database, network, Prefect or clock. `as_of` is always a parameter.
 """
 
-from partnerflow.gates.documents import DocumentError, InvalidDocument, Located, decode, parse_yaml
+from partnerflow.gates.documents import (
+    MAX_DOCUMENT_BYTES,
+    UNREADABLE,
+    DocumentError,
+    InvalidDocument,
+    Located,
+    decode,
+    described,
+    field_name,
+    parse_yaml,
+    shown,
+)
 from partnerflow.gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
 from partnerflow.gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
 from partnerflow.gates.practices import (
@@ -21,7 +32,7 @@ from partnerflow.gates.registry import CHECKS, Outcome
 from partnerflow.gates.snapshot import PartnershipSnapshot
 
 __all__ = [
-    "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
+    "MAX_DOCUMENT_BYTES", "UNREADABLE", "described", "field_name", "shown", "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
     "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
     "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
     "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase",

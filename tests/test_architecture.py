@@ -63,7 +63,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
 
 
 @pytest.mark.parametrize(("package", "exported"), [
-    ("gates", {"CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
+    ("gates", {"MAX_DOCUMENT_BYTES", "UNREADABLE", "described", "field_name", "shown", "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
                "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
                "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
                "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase"}),
@@ -222,3 +222,11 @@ def test_no_import_loop_anywhere():
         if module not in state:
             visit(module, [module])
     assert loops == []
+
+
+@pytest.mark.parametrize("room", ["engine", "flows", "cli", "notify"])
+def test_other_rooms_use_the_faces_of_gates_and_models(room):
+    """What gates/ and models/ offer the rooms above them is in their __init__.py, nothing behind it."""
+    behind = [(str(path.relative_to(ROOT)), name) for path, names in imports_of(room) for name in names
+              if name.split(".")[0] in ("gates", "models") and "." in name]
+    assert behind == []

@@ -17,7 +17,7 @@ from partnerflow.engine.intake.apply import ImportSummary, apply_reading
 from partnerflow.engine.intake.check import check_reading
 from partnerflow.engine.intake.existing import load_existing
 from partnerflow.engine.intake.read import read_documents
-from partnerflow.gates.documents import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
+from partnerflow.gates import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
 
 __all__ = ["ImportSummary", "import_documents", "import_files"]
 

@@ -7,7 +7,7 @@ from partnerflow.engine.intake.existing import ENTITY_OF_REFERENCE, Existing
 from partnerflow.engine.intake.read import KEY_FIELDS, Item, Reading
 from partnerflow.engine.intake.schema import REQUIRED_ON_CREATE, Path, Shape, references
 from partnerflow.engine.notifications import target_problem
-from partnerflow.gates.documents import DocumentError
+from partnerflow.gates import DocumentError
 
 ENTITY_LABELS = {"programs": "program", "parties": "party", "people": "person", "partnerships": "partnership"}
 MOST_PER_IMPORT = 10_000  # of each kind of entity: keeps every statement of the import within the databases' limits

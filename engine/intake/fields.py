@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo
 
-from partnerflow.gates.documents import described, shown
+from partnerflow.gates import described, shown
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

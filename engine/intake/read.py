@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from partnerflow.engine.intake.schema import ENTITY_SHAPES, Shape
-from partnerflow.gates.documents import (
+from partnerflow.gates import (
     UNREADABLE,
     DocumentError,
     InvalidDocument,

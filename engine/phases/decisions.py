@@ -21,8 +21,7 @@ from partnerflow.engine.people import active_delegations, gatekeepers_by_partner
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import open_condition
-from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
-from partnerflow.gates.policy import Gate
+from partnerflow.gates import Gate, GateEvaluation, PartnershipSnapshot, Policy, evaluate, next_phase, previous_phase
 from partnerflow.models import Decision, Partnership, PartnershipParty, Party, Person, load_snapshots
 
 VERDICTS = ("go", "hold", "recycle", "kill")
