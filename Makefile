@@ -37,7 +37,7 @@ test-sqlite: $(VENV)/.installed
 # the wall clock instead of the frozen one fails here. tests/faketime/ says why the shim is there.
 test-later: $(VENV)/.installed
 	@command -v faketime >/dev/null || { echo "test-later needs Debian's faketime: apt-get install faketime"; exit 2; }
-	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=$(CURDIR)/tests/faketime faketime -f '+400d' $(BIN)/pytest $(PYTEST_ARGS)
+	tests/faketime/run $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/review.py
