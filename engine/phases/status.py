@@ -44,8 +44,9 @@ def portfolio(session: Session, *, policy: Policy | None = None, as_of: date | N
                      for phase in PHASES},
         "by_state": {state: sum(n for _, s, n in counts if s == state)
                      for state in STATES},
-        "ready": sorted([{"key": r.key, "name": r.name, "gate": r.gate} for r in reviews if r.state == "ready"],
-                        key=lambda r: r["key"]),
+        # waiting for a gatekeeper: marked ready, and (on a date asked for) still passing that day
+        "ready": sorted([{"key": r.key, "name": r.name, "gate": r.gate} for r in reviews
+                         if r.state == "ready" and r.passed], key=lambda r: r["key"]),
         "blocked": [{"key": k, "name": n, "phase": ph, "blockers": b} for k, n, ph, b in blocked],
         "top_blockers": blockers.most_common(),
         "last_review": max((row.checked_at for row in reviews if row.checked_at), default=None),

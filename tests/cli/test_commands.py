@@ -30,6 +30,7 @@ def test_status_of_the_portfolio_as_of_a_date_evaluates_that_date_and_writes_not
     later = json.loads(out)
     assert code == 0 and later["as_of"] == "2028-02-01"
     assert {b["key"]: b["blockers"] for b in later["blocked"]}["acme-supply"] == ["agreement-in-force"]
+    assert later["ready"] == []  # blocked that day, it is not shown waiting for a gatekeeper too
     _, out, _ = run("status", "--json")
     stored = json.loads(out)
     assert stored["as_of"] is None and "acme-supply" not in {b["key"] for b in stored["blocked"]}
