@@ -8,7 +8,7 @@ and apply the gate's approval mode: `auto` advances, `gatekeeper` marks it ready
 import gc
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import Session
 
 from partnerflow.engine import clock
+from partnerflow.engine.database import transaction
 from partnerflow.engine.lookup import partnership_ids
 from partnerflow.engine.notifications import enqueue, tasks_opened
 from partnerflow.engine.phases import transitions
@@ -186,19 +187,17 @@ def batches_to_review(session: Session, *, keys: list[str], batch_size: int) -> 
     return plan_batches(session.connection(), batch_size)
 
 
-def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: list[str] = (),
+def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Sequence[str] = (),
                now: datetime | None = None, on_batch=None) -> ReviewReport:
     """Review every live partnership (or those of `keys`), one transaction per batch, in this process.
 
     The review flow (flows/review.py) runs the same batches, each as a Prefect task."""
-    from partnerflow.models import session_scope
-
     now = now or clock.now()
-    with session_scope(engine) as session:
+    with transaction(engine) as session:
         batches = batches_to_review(session, keys=list(keys), batch_size=batch_size)
     report = ReviewReport()
     for batch in batches:
-        with session_scope(engine) as session:
+        with transaction(engine) as session:
             done = review_batch(session, policy, batch, as_of, now=now)
         report += done
         if on_batch is not None:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from partnerflow.engine import clock
 from partnerflow.engine.lookup import partnership_by_key
+from partnerflow.engine.phases.review import plan_batches
 from partnerflow.engine.work import open_conditions
 from partnerflow.gates import CHECKS, PHASES, PRACTICE_BY_KEY, STATES, Policy, evaluate, evaluate_monitors
 from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
@@ -63,8 +64,6 @@ def _stored_outcomes(session: Session) -> list[_Outcome]:
 
 
 def _outcomes_on(session: Session, policy: Policy, as_of: date, batch_size: int = 2000) -> list[_Outcome]:
-    from partnerflow.engine.phases.review import plan_batches
-
     connection = session.connection()
     outcomes = []
     for batch in plan_batches(connection, batch_size):
