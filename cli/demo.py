@@ -14,6 +14,8 @@ from partnerflow.engine import (
     PHASES,
     get_settings,
     import_files,
+    now,
+    sign_in_link_for,
     init_database,
     notification_listing,
     partnership_status,
@@ -23,7 +25,8 @@ from partnerflow.engine import (
 from partnerflow.engine import portfolio as portfolio_view
 
 EXAMPLES = Path(str(files("partnerflow.examples")))
-DEMO_AS_OF = date(2026, 11, 27)  # the sample's dates are written relative to this day
+DEMO_AS_OF = date(2026, 11, 27)
+DEMO_SIGN_IN = "priya.raman@northwind.example"  # the sample's program manager  # the sample's dates are written relative to this day
 
 
 def run_demo(directory: Path) -> None:
@@ -99,3 +102,13 @@ def _next_steps(url: str, portfolio: dict, example: str | None) -> None:
     render.console.print("\n[bold]Try next[/bold]")
     for line in lines:
         render.console.print(f"  {render.shown(line)}")
+
+
+def sign_in_hint(port: int) -> None:
+    """The demo's people have no channel to receive a sign-in link: hand the program manager one."""
+    settings = get_settings()
+    with transaction() as session:
+        link = sign_in_link_for(session, DEMO_SIGN_IN, secret=settings.secret_key,
+                                base_url=f"http://127.0.0.1:{port}", now=now())
+    render.console.print(f"\n[bold]Open the demo in a browser[/bold] as {DEMO_SIGN_IN} (the link works once, "
+                         f"for 15 minutes; another person signs in at /sign-in):\n  {render.shown(link)}")

@@ -12,6 +12,7 @@ import typer
 
 from partnerflow.cli.render import visible
 from partnerflow.engine import (
+    AccessRefused,
     ChannelRefused,
     Conflict,
     DatabaseNotReady,
@@ -25,7 +26,7 @@ from partnerflow.engine import (
 )
 
 EXPECTED = (DatabaseNotReady, NotFound, DecisionRefused, Conflict, TaskRefused, MemberRefused, LinkRefused,
-            ChannelRefused)
+            ChannelRefused, AccessRefused)
 
 
 def reported(command):

@@ -192,13 +192,21 @@ def policy_what_if(path: Path, as_of: AsOf = None, json: Json = False) -> None:
 @app.command()
 @reported
 def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo database.")] = Path("demo"),
-         ) -> None:
+         serve: Annotated[bool, typer.Option("--serve", help="Then serve it in the browser.")] = False,
+         port: Annotated[int, typer.Option(help="The port --serve listens on.", min=1, max=65535)] = 8000) -> None:
     """Build a fresh demo database from the sample portfolio, review it, and explain it."""
-    from partnerflow.cli.demo import run_demo
+    from partnerflow.cli.demo import run_demo, sign_in_hint
 
     run_demo(directory)
+    if serve:
+        sign_in_hint(port)
+        web.serve(host="127.0.0.1", port=port)
 
 
 from partnerflow.cli import work  # noqa: E402  (registers the task, channel, member and notification commands)
 
 work.register(app)
+
+from partnerflow.cli import web  # noqa: E402  (registers serve and the token commands)
+
+web.register(app)

@@ -7,9 +7,18 @@ this folder; the work is in wings whose arrows run one way: phases -> work -> no
 and intake -> notifications (docs/architecture.md).
 """
 
+from partnerflow.engine.access import (
+    AccessRefused,
+    Actor,
+    actor,
+    create_token,
+    revoke_token,
+    token_actor,
+    token_listing,
+)
 from partnerflow.engine.clock import now, today
 from partnerflow.engine.database import get_engine, ready_engine, transaction
-from partnerflow.engine.intake import ImportSummary, import_documents, import_files
+from partnerflow.engine.intake import ImportSummary, import_documents, import_files, may_change_evidence, supply_evidence
 from partnerflow.engine.lookup import NotFound, partnership_ids
 from partnerflow.engine.notifications import (
     ChannelRefused,
@@ -24,9 +33,16 @@ from partnerflow.engine.notifications import (
     notification_listing,
     remove_channel,
     reseal,
+    read_token,
+    request_sign_in,
     retry_notifications,
     secret_of,
+    session_of,
+    sign_in,
+    sign_in_link_for,
+    sign_token,
     sweep,
+    verify_link,
 )
 from partnerflow.engine.phases import (
     VERDICTS,
@@ -36,44 +52,56 @@ from partnerflow.engine.phases import (
     ReviewReport,
     batches_to_review,
     decide,
+    gate_queue,
+    may_read,
     partnership_history,
+    partnership_rows,
+    partnership_view,
     partnership_status,
     plan_batches,
     portfolio,
+    portfolio_overview,
     review_all,
     review_batch,
     review_summary,
+    vote_standing,
     what_if,
 )
-from partnerflow.engine.policies import policy_in_force, read_policy
+from partnerflow.engine.policies import policy_document, policy_in_force, read_policy
 from partnerflow.engine.progress import listening as progress_listening
 from partnerflow.engine.progress import report as report_progress
 from partnerflow.engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
 from partnerflow.engine.setup import init_database
-from partnerflow.engine.work import MemberRefused, TaskRefused, delegate, remove_member, task_listing
+from partnerflow.engine.work import MemberRefused, TaskRefused, delegate, remove_member, task_detail, task_listing
 from partnerflow.engine.work import complete as complete_task
 from partnerflow.engine.work import complete_by_link as complete_task_by_link
 from partnerflow.engine.work import reassign as reassign_task
-from partnerflow.gates import PHASE_NAMES, PHASES, InvalidDocument, Policy
+from partnerflow.gates import EVIDENCE_OF_PRACTICE, DocumentError, PHASE_NAMES, PHASES, PRACTICES, STATES, InvalidDocument, Policy
 from partnerflow.models import DatabaseNotReady, head_revision
 
 __all__ = [
     # reading and writing the portfolio
     "transaction", "get_engine", "ready_engine", "init_database", "head_revision", "partnership_ids",
-    "import_documents", "import_files", "ImportSummary",
+    "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence",
     # the phases
-    "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "PHASES", "PHASE_NAMES", "VERDICTS",
+    "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
     "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
     "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
-    "progress_listening", "report_progress",
+    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "portfolio_overview",
+    "may_read", "partnership_view",
     # the work
-    "complete_task", "complete_task_by_link", "reassign_task", "task_listing", "remove_member", "delegate",
+    "complete_task", "complete_task_by_link", "task_detail", "reassign_task", "task_listing", "remove_member", "delegate",
     # the notifications
     "add_channel", "channel_listing", "remove_channel", "reseal", "secret_of", "notification_listing",
     "retry_notifications", "dispatch_all", "dispatch_batch", "drain", "DispatchReport", "sweep", "SweepReport",
+    # who is acting: API tokens, sign-in links, sessions
+    "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor", "request_sign_in", "sign_in", "sign_in_link_for",
+    "session_of", "sign_token", "read_token", "verify_link",
+    # the domain's words, for the faces
+    "PRACTICES", "STATES", "EVIDENCE_OF_PRACTICE",
     # settings and the clock
     "Settings", "SettingsError", "get_settings", "now", "today",
     # what a caller may catch
-    "NotFound", "Conflict", "DecisionRefused", "TaskRefused", "MemberRefused", "LinkRefused", "ChannelRefused",
-    "InvalidDocument", "DatabaseNotReady",
+    "NotFound", "AccessRefused", "Conflict", "DecisionRefused", "TaskRefused", "MemberRefused", "LinkRefused", "ChannelRefused",
+    "InvalidDocument", "DocumentError", "DatabaseNotReady",
 ]

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from partnerflow.gates import DocumentError, InvalidDocument, Policy, decode, parse_policy
+from partnerflow.gates import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument, Policy, decode, parse_policy
 
 
 def read_policy(path: Path) -> Policy:
@@ -13,6 +13,13 @@ def read_policy(path: Path) -> Policy:
     except OSError as exc:
         raise InvalidDocument([DocumentError(str(path), 1, "(document)", exc.strerror or str(exc))]) from None
     return parse_policy(str(path), decode(str(path), raw))
+
+
+def policy_document(source: str, raw: bytes) -> Policy:
+    """Parse and validate a policy given as bytes (an upload); raises InvalidDocument naming each problem."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InvalidDocument([DocumentError(source, 1, "(document)", f"larger than {MAX_DOCUMENT_BYTES} bytes")])
+    return parse_policy(source, decode(source, raw))
 
 
 @lru_cache(maxsize=8)

@@ -46,6 +46,19 @@ PRACTICES: tuple[Practice, ...] = (
 
 PRACTICE_BY_KEY: dict[str, Practice] = {p.key: p for p in PRACTICES}
 
+# the evidence sections (of an import document, of the evidence API) that record each practice
+EVIDENCE_OF_PRACTICE: dict[str, tuple[str, ...]] = {
+    "business_objective": ("business_case", "wins", "agreements"),
+    "operational_alignment": ("processes", "risks"),
+    "relationship_management": ("stakeholders",),
+    "trust_credibility": ("commitments", "problems"),
+    "performance_metrics": ("metrics",),
+    "communication_structure": ("communication", "meetings"),
+    "knowledge_exchange": ("knowledge_sessions",),
+    "organizational_alignment": ("initiatives",),
+    "long_term_relationship": ("opportunities",),
+}
+
 
 def next_phase(phase: str) -> str | None:
     """The phase after `phase`, or None for the final one."""

@@ -7,7 +7,22 @@ Each record names the party a person belongs to, so checks can ask "is every sid
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Literal, NamedTuple
+
+# The words an evidence record may use: one declaration, read by the import's shapes (and the
+# pages' forms) through `typing.get_args`; the tables store them as plain strings.
+AgreementKind = Literal["contract", "mou", "sla", "charter"]
+Level = Literal["low", "medium", "high"]
+Influence = Literal["decision_maker", "critical", "informed"]
+CommitmentStatus = Literal["open", "honored", "missed"]
+ProblemKind = Literal["problem", "special_request"]
+MetricKind = Literal["cost", "performance", "customer_satisfaction", "relationship"]
+Direction = Literal["higher", "lower"]  # which way is better
+MeetingKind = Literal["formal", "informal"]
+InitiativeKind = Literal["shared_system", "process", "structure", "business_model"]
+InitiativeStatus = Literal["proposed", "active", "done"]
+OpportunityKind = Literal["joint_opportunity", "renewal", "extension"]
+OpportunityStatus = Literal["exploring", "pursuing", "won", "lost", "committed"]
 
 
 class Party(NamedTuple):
@@ -52,7 +67,7 @@ class Agreement(NamedTuple):
     """A contract, MOU, SLA, or for internal partnerships a charter."""
 
     id: int
-    kind: str
+    kind: AgreementKind
     reference: str
     effective_on: date
     expires_on: date | None
@@ -69,8 +84,8 @@ class ProcessOwner(NamedTuple):
 
 class Risk(NamedTuple):
     description: str
-    likelihood: str
-    impact: str
+    likelihood: Level
+    impact: Level
     mitigation: str
     owner_id: int | None
 
@@ -78,7 +93,7 @@ class Risk(NamedTuple):
 class Stakeholder(NamedTuple):
     person_id: int
     party_id: int
-    influence: str  # "decision_maker", "critical" or "informed"
+    influence: Influence
     engaged_by_id: int | None
     contact_every_days: int | None
     last_contact_on: date | None
@@ -88,14 +103,14 @@ class Commitment(NamedTuple):
     party_id: int
     description: str
     due_on: date
-    status: str  # "open", "honored" or "missed"
+    status: CommitmentStatus
     resolved_on: date | None
 
 
 class Problem(NamedTuple):
     """A problem or special request, and how fast it was resolved."""
 
-    kind: str  # "problem" or "special_request"
+    kind: ProblemKind
     summary: str
     raised_on: date
     resolved_on: date | None
@@ -111,9 +126,9 @@ class Metric(NamedTuple):
     id: int
     key: str
     name: str
-    kind: str  # "cost", "performance", "customer_satisfaction" or "relationship"
+    kind: MetricKind
     target: float | None
-    direction: str  # "higher" or "lower" is better
+    direction: Direction
     unit: str
     owner_id: int | None
     shared: bool
@@ -144,7 +159,7 @@ class CommunicationPlan(NamedTuple):
 
 class Meeting(NamedTuple):
     held_on: date
-    kind: str  # "formal" or "informal"
+    kind: MeetingKind
     summary: str
 
 
@@ -154,16 +169,16 @@ class KnowledgeSession(NamedTuple):
 
 
 class Initiative(NamedTuple):
-    kind: str  # "shared_system", "process", "structure" or "business_model"
+    kind: InitiativeKind
     name: str
-    status: str  # "proposed", "active" or "done"
+    status: InitiativeStatus
     started_on: date | None
 
 
 class Opportunity(NamedTuple):
-    kind: str  # "joint_opportunity", "renewal" or "extension"
+    kind: OpportunityKind
     name: str
-    status: str  # "exploring", "pursuing", "won", "lost" or "committed"
+    status: OpportunityStatus
     committed_on: date | None
 
 

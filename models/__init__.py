@@ -3,6 +3,7 @@
 Functions take the session or connection from the caller and never commit.
 """
 
+from partnerflow.models.access import ApiToken
 from partnerflow.models.batches import Batch, IdRange, within
 from partnerflow.models.core import Member, Partnership, PartnershipParty, Party, Person, Program
 from partnerflow.models.db import (
@@ -43,7 +44,7 @@ EVIDENCE_TABLES = (
 )
 
 __all__ = [
-    "EVIDENCE_TABLES", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
+    "EVIDENCE_TABLES", "ApiToken", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",

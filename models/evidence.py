@@ -1,7 +1,9 @@
 """The evidence of the nine practices. Every row belongs to one partnership.
 
 Child rows (signatures, measurements) reach their partnership through their parent, so a
-batch of partnerships is loaded with one query per table.
+batch of partnerships is loaded with one query per table. A column that holds a word (a kind,
+a status, a level, a direction) stores one of the vocabularies declared once in `gates.snapshot`
+(`MetricKind`, `CommitmentStatus`, …); the import checks every word against them.
 """
 
 from datetime import date
@@ -40,7 +42,7 @@ class Agreement(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "reference"),)
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
-    kind: str = "contract"  # contract, mou, sla, charter
+    kind: str = "contract"
     reference: str
     effective_on: date
     expires_on: date | None = None
@@ -83,7 +85,7 @@ class Stakeholder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
     person_id: int = Field(foreign_key="person.id")
-    influence: str = "critical"  # decision_maker, critical, informed
+    influence: str = "critical"
     engaged_by_id: int | None = Field(default=None, foreign_key="person.id")
     contact_every_days: int | None = None
     last_contact_on: date | None = None
@@ -96,14 +98,14 @@ class Commitment(SQLModel, table=True):
     party_id: int = Field(foreign_key="party.id")
     description: str
     due_on: date
-    status: str = "open"  # open, honored, missed
+    status: str = "open"
     resolved_on: date | None = None
 
 
 class Problem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
-    kind: str = "problem"  # problem, special_request
+    kind: str = "problem"
     summary: str
     raised_on: date
     resolved_on: date | None = None
@@ -116,9 +118,9 @@ class Metric(SQLModel, table=True):
     partnership_id: int = partnership_fk()
     key: str
     name: str
-    kind: str = "performance"  # cost, performance, customer_satisfaction, relationship
+    kind: str = "performance"
     target: float | None = None
-    direction: str = "higher"  # higher, lower
+    direction: str = "higher"
     unit: str = ""
     owner_id: int | None = Field(default=None, foreign_key="person.id")
     shared: bool = False
@@ -150,7 +152,7 @@ class Meeting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
     held_on: date
-    kind: str = "formal"  # formal, informal
+    kind: str = "formal"
     summary: str = ""
 
 
@@ -167,9 +169,9 @@ class KnowledgeSession(SQLModel, table=True):
 class Initiative(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
-    kind: str = "process"  # shared_system, process, structure, business_model
+    kind: str = "process"
     name: str
-    status: str = "proposed"  # proposed, active, done
+    status: str = "proposed"
     started_on: date | None = None
 
 
@@ -177,7 +179,7 @@ class Initiative(SQLModel, table=True):
 class Opportunity(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = partnership_fk()
-    kind: str = "joint_opportunity"  # joint_opportunity, renewal, extension
+    kind: str = "joint_opportunity"
     name: str
-    status: str = "exploring"  # exploring, pursuing, won, lost, committed
+    status: str = "exploring"
     committed_on: date | None = None

@@ -67,9 +67,9 @@ class Delegation(SQLModel, table=True):
 
 
 class UsedLink(SQLModel, table=True):
-    """A signed action link that was used: each link works once."""
+    """A signed link that was used (a task's action link or a sign-in link): each works once."""
 
     __tablename__ = "used_link"
     nonce: str = Field(primary_key=True, max_length=64)
     used_at: datetime = Field(sa_column=timestamp_column())
-    task_id: int = Field(foreign_key="task.id")
+    task_id: int | None = Field(default=None, foreign_key="task.id")  # None: a sign-in link

@@ -66,10 +66,17 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("gates", {"MAX_DOCUMENT_BYTES", "UNREADABLE", "described", "field_name", "shown", "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
                "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
                "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
-               "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase"}),
+               "evaluate_monitors", "next_phase", "parse_policy", "parse_yaml", "previous_phase",
+               "AgreementKind", "CommitmentStatus", "Direction", "Influence", "InitiativeKind", "InitiativeStatus",
+               "Level", "MeetingKind", "MetricKind", "OpportunityKind", "OpportunityStatus", "ProblemKind",
+               "EVIDENCE_OF_PRACTICE", "PracticeStatus", "practice_statuses"}),
     ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
                "run_in_process", "sweep_deadlines"}),
-    ("engine", {"ChannelRefused", "Conflict", "DEFAULT_POLICY", "DatabaseNotReady", "DecisionOutcome",
+    ("engine", {"AccessRefused", "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor",
+              "request_sign_in", "sign_in", "session_of", "sign_token", "read_token", "ChannelRefused", "sign_in_link_for",
+              "supply_evidence", "may_change_evidence", "task_detail", "verify_link", "PRACTICES", "STATES",
+              "EVIDENCE_OF_PRACTICE", "gate_queue", "vote_standing", "partnership_rows", "portfolio_overview",
+              "may_read", "partnership_view", "policy_document", "DocumentError", "Conflict", "DEFAULT_POLICY", "DatabaseNotReady", "DecisionOutcome",
               "DecisionRefused", "DispatchReport", "ImportSummary", "InvalidDocument", "LinkRefused",
               "MemberRefused", "NotFound", "PHASES", "PHASE_NAMES", "Policy", "ReviewReport", "Settings",
               "SettingsError", "SweepReport", "TaskRefused", "VERDICTS", "add_channel", "batches_to_review",
@@ -85,15 +92,17 @@ def test_only_the_transitions_module_writes_phase_or_state():
                 "SmtpSettings", "Target", "deliver_all", "environment", "render", "render_message", "validate_target"}),
     ("engine.phases", {"Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "VERDICTS",
                      "batches_to_review", "decide", "partnership_history", "partnership_status", "plan_batches",
-                     "portfolio", "review_all", "review_batch", "review_summary", "what_if"}),
+                     "portfolio", "review_all", "review_batch", "review_summary", "what_if", "gate_queue",
+                     "vote_standing", "partnership_rows", "portfolio_overview", "may_read", "partnership_view"}),
     ("engine.work", {"MemberRefused", "Opened", "Reconciled", "Removal", "TaskRefused", "Wanted", "cancel_for",
                    "complete", "complete_by_link", "delegate", "open_condition", "open_conditions", "reassign",
-                   "reconcile", "remove_member", "task_listing", "wanted_tasks"}),
+                   "reconcile", "remove_member", "task_listing", "wanted_tasks", "task_detail"}),
     ("engine.notifications", {"ActionLink", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing", "SweepReport",
                             "add_channel", "channel_listing", "consume_link", "context_of", "dispatch_all",
                             "dispatch_batch", "drain", "enqueue", "notification_listing", "remove_channel", "reseal",
                             "retry_notifications", "secret_of", "sweep", "target_problem", "tasks_opened",
-                            "transitions_applied", "verify_link", "write_channels"}),
+                            "transitions_applied", "verify_link", "write_channels", "request_sign_in", "sign_in",
+                            "session_of", "sign_in_link_for", "sign_token", "read_token"}),
 ])
 def test_public_faces_are_pinned(package, exported):
     module = importlib.import_module(f"partnerflow.{package}")
@@ -118,7 +127,7 @@ def test_only_engine_clock_reads_the_time():
     assert offenders == []
 
 
-BASE = {"settings", "database", "clock", "audit", "lookup", "policies", "people", "sealing", "progress"}
+BASE = {"settings", "database", "clock", "audit", "lookup", "policies", "people", "sealing", "progress", "access"}
 WINGS_BELOW = {  # what each part of engine/ may import of engine/ besides the base: arrows run one way
     "base": set(),
     "notifications": {"notifications"},

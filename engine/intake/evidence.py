@@ -1,7 +1,7 @@
 """The evidence sections of a partnership, as import shapes named after the columns they fill."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
@@ -21,9 +21,20 @@ from partnerflow.engine.intake.fields import (
     entries,
     not_before,
 )
-
-Level = Literal["low", "medium", "high"]
-
+from partnerflow.gates import (
+    AgreementKind,
+    CommitmentStatus,
+    Direction,
+    Influence,
+    InitiativeKind,
+    InitiativeStatus,
+    Level,
+    MeetingKind,
+    MetricKind,
+    OpportunityKind,
+    OpportunityStatus,
+    ProblemKind,
+)
 
 # 1. Business objective
 class BusinessCaseIn(Shape):
@@ -64,7 +75,7 @@ class SignatureIn(Shape):
 class AgreementIn(Shape):
     children = ("signatures",)
     reference: Name
-    kind: Literal["contract", "mou", "sla", "charter"] = "contract"
+    kind: AgreementKind = "contract"
     effective_on: Day
     expires_on: Day | None = None
     signatures: entries(SignatureIn, "signatures", MOST_PARTIES) = ()
@@ -91,7 +102,7 @@ class RiskIn(Shape):
 class StakeholderIn(Shape):
     refs = {"person": ("person_id", "person"), "engaged_by": ("engaged_by_id", "person")}
     person: Email
-    influence: Literal["decision_maker", "critical", "informed"] = "critical"
+    influence: Influence = "critical"
     engaged_by: Email | None = None
     contact_every_days: Days | None = None
     last_contact_on: Day | None = None
@@ -103,7 +114,7 @@ class CommitmentIn(Shape):
     party: Key
     description: Statement
     due_on: Day
-    status: Literal["open", "honored", "missed"] = "open"
+    status: CommitmentStatus = "open"
     resolved_on: Day | None = None
 
     @field_validator("resolved_on")
@@ -115,7 +126,7 @@ class CommitmentIn(Shape):
 
 
 class ProblemIn(Shape):
-    kind: Literal["problem", "special_request"] = "problem"
+    kind: ProblemKind = "problem"
     summary: Statement
     raised_on: Day
     resolved_on: Day | None = None
@@ -133,9 +144,9 @@ class MetricIn(Shape):
     children = ("measurements",)
     key: Key
     name: Name
-    kind: Literal["cost", "performance", "customer_satisfaction", "relationship"] = "performance"
+    kind: MetricKind = "performance"
     target: Number | None = None
-    direction: Literal["higher", "lower"] = "higher"
+    direction: Direction = "higher"
     unit: Label = ""
     owner: Email | None = None
     shared: Flag = False
@@ -155,7 +166,7 @@ class CommunicationIn(Shape):
 
 class MeetingIn(Shape):
     held_on: Day
-    kind: Literal["formal", "informal"] = "formal"
+    kind: MeetingKind = "formal"
     summary: Prose = ""
 
 
@@ -166,16 +177,16 @@ class KnowledgeSessionIn(Shape):
 
 
 class InitiativeIn(Shape):
-    kind: Literal["shared_system", "process", "structure", "business_model"] = "process"
+    kind: InitiativeKind = "process"
     name: Name
-    status: Literal["proposed", "active", "done"] = "proposed"
+    status: InitiativeStatus = "proposed"
     started_on: Day | None = None
 
 
 class OpportunityIn(Shape):
-    kind: Literal["joint_opportunity", "renewal", "extension"] = "joint_opportunity"
+    kind: OpportunityKind = "joint_opportunity"
     name: Name
-    status: Literal["exploring", "pursuing", "won", "lost", "committed"] = "exploring"
+    status: OpportunityStatus = "exploring"
     committed_on: Day | None = None
 
 

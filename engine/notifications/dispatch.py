@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from partnerflow.engine import clock
 from partnerflow.engine.notifications import links
+from partnerflow.engine.notifications.signin import sign_in_link
 from partnerflow.engine.sealing import Keyring, Unreadable
 from partnerflow.engine.settings import Settings
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
@@ -113,6 +114,8 @@ def prepare(item: Claimed, settings: Settings, now: datetime) -> tuple[Message, 
         return f"{settings.base_url.rstrip('/')}/tasks/{task_id}?token={token}"
 
     action_url = link(item.task_id) if item.event in TASK_EVENTS and item.task_id is not None else None
+    if item.event == "sign_in":  # signed at delivery, like a task's link: nothing that signs in is stored
+        action_url = sign_in_link(settings.secret_key, settings.base_url, item.person_id, now=now)
     context = item.context
     if item.event == "digest":
         context = {**context, "tasks": [{**task, "action_url": link(task["id"])} for task in context["tasks"]]}

@@ -223,3 +223,39 @@ def _other(partnership: Partnership, verdict: str):
         return f"recycled to {back}", Transition(partnership.id, partnership.version, "phase.recycled", phase=back,
                                                  state="active", data={"from": partnership.phase})
     return "terminated", Transition(partnership.id, partnership.version, "state.terminated", state="terminated")
+
+
+def vote_standing(session: Session, policy: Policy, partnership: Partnership) -> str:
+    """Where the go votes of the partnership's current gate stand, in plain words."""
+    gate = policy.gate_from(partnership.phase)
+    if gate is None:
+        return "final phase: no gate to vote on"
+    parties = _parties(session, partnership)
+    party_ids = {party.id for party in parties}
+    voters = [v for v in _votes(session, partnership, gate) if v.party_id in party_ids]
+    needed = 1 if gate.approval == "auto" else gate.approvers.count
+    covered = {v.party_id for v in voters}
+    missing = [party.name for party in parties if party.id not in covered] if gate.approvers.from_each_party else []
+    return votes_still_needed(len(voters), needed, missing) or f"{len(voters)} of {needed} votes: enough to advance"
+
+
+def gate_queue(session: Session, policy: Policy, *, gatekeeper: str, as_of: date) -> list[dict]:
+    """The partnerships waiting for this gatekeeper (ready, and of one of their party's partnerships),
+    each with its checklist evaluated on `as_of` and where its votes stand."""
+    person = person_by_email(session, gatekeeper)
+    if "gatekeeper" not in person.roles:
+        return []
+    waiting = session.exec(select(Partnership).join(PartnershipParty, PartnershipParty.partnership_id == Partnership.id)
+                           .where(PartnershipParty.party_id == person.party_id, Partnership.state == "ready")
+                           .order_by(Partnership.key)).all()
+    snapshots = {s.id: s for s in load_snapshots(session.connection(), [p.id for p in waiting])} if waiting else {}
+    queue = []
+    for partnership in waiting:
+        evaluation = evaluate(policy, snapshots[partnership.id], as_of)
+        voted = any(v.id == person.id for v in _votes(session, partnership, policy.gate_from(partnership.phase)))
+        queue.append({"key": partnership.key, "name": partnership.name, "phase": partnership.phase,
+                      "gate": evaluation.gate if evaluation else None,
+                      "passed": bool(evaluation and evaluation.passed), "voted": voted,
+                      "criteria": [r._asdict() for r in evaluation.results] if evaluation else [],
+                      "votes": vote_standing(session, policy, partnership)})
+    return queue

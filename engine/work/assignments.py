@@ -8,7 +8,8 @@ from sqlmodel import Session
 from partnerflow.engine import audit, clock
 from partnerflow.engine.lookup import NotFound, person_by_email
 from partnerflow.engine.notifications import LinkRefused, Outgoing, consume_link, context_of, enqueue, verify_link
-from partnerflow.models import Partnership, Person, Task
+from partnerflow.gates import EVIDENCE_OF_PRACTICE, PRACTICE_BY_KEY
+from partnerflow.models import Partnership, Party, Person, Task
 
 T, P, PE = Task.__table__.c, Partnership.__table__.c, Person.__table__.c
 
@@ -68,6 +69,26 @@ def _close(session: Session, task: Task, person: Person, note: str, now: datetim
     return task
 
 
+def task_detail(session: Session, task_id: int, *, person_id: int) -> dict:
+    """A task as its page shows it: what is missing, why it matters (the seed's words), what to
+    do, by when. Seen by those who may act on it, and by people of our own parties."""
+    task, partnership = _task(session, task_id)
+    person = session.get(Person, person_id)
+    may_act = _may_act(person, task, partnership)
+    if not may_act and not (person is not None and session.get(Party, person.party_id).internal):
+        raise TaskRefused(f"task {task_id} is not yours to see")
+    practice = PRACTICE_BY_KEY[task.practice]
+    assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
+    return {"id": task.id, "status": task.status, "title": task.title, "explanation": task.explanation,
+            "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat(),
+            "overdue": task.status == "open" and task.due_on < clock.today(),
+            "partnership": {"key": partnership.key, "name": partnership.name, "phase": partnership.phase},
+            "practice": {"key": practice.key, "name": practice.name, "why": practice.why},
+            "sections": EVIDENCE_OF_PRACTICE[practice.key], "assignee": assignee.email if assignee else None,
+            "may_act": may_act, "closed_at": task.closed_at.isoformat() if task.closed_at else None,
+            "closed_by": task.closed_by, "note": task.note}
+
+
 def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime | None = None) -> Task:
     """Move an open task to another person (the assignee, the owner or a program manager may)."""
     now = now or clock.now()
@@ -90,7 +111,7 @@ def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime 
 
 
 def task_listing(session: Session, *, owner: str | None = None, overdue: bool = False, status: str = "open",
-            as_of: date | None = None) -> list[dict]:
+                 as_of: date | None = None, partnership: str | None = None) -> list[dict]:
     """Tasks with their partnership and assignee, soonest due first."""
     as_of = as_of or clock.today()
     statement = (select(T.id, P.key, T.kind, T.criterion, T.title, T.explanation, T.status, T.due_on, T.flagged,
@@ -101,6 +122,8 @@ def task_listing(session: Session, *, owner: str | None = None, overdue: bool = 
         statement = statement.where(T.status == status)
     if owner:
         statement = statement.where(PE.id == person_by_email(session, owner).id)
+    if partnership:
+        statement = statement.where(P.key == partnership)
     if overdue:
         statement = statement.where(T.due_on < as_of, T.status == "open")
     return [{"id": row.id, "partnership": row.key, "kind": row.kind, "criterion": row.criterion,

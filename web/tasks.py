@@ -1,0 +1,96 @@
+"""The task page an action link opens, and a person's own tasks.
+
+With `?token=` (the notification's link) the page needs no sign-in and acts only as the person
+the link was made for; its forms carry the token and a CSRF token derived from it. Signed in,
+the page acts as the session's person. Either way the engine decides who may act.
+"""
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from partnerflow import engine
+from partnerflow.web.auth import Signed, check_csrf, csrf_token, secret, signed_in
+from partnerflow.web.templating import render
+
+router = APIRouter()
+MAX_NOTE = 2_000
+MAX_EVIDENCE = 200_000  # characters of YAML typed into the task page
+
+
+class Acting:
+    """Who acts on a task page: the link's person, or the signed-in person."""
+
+    def __init__(self, request: Request, token: str | None) -> None:
+        self.token = (token or "")[:2000] or None
+        self.visitor: Signed | None = None
+        if self.token:
+            link = engine.verify_link(secret(), self.token, now=engine.now())
+            self.person_id, self.nonce = link.person_id, f"link\x1f{self.token}"
+        else:
+            self.visitor = signed_in(request)
+            self.person_id, self.nonce = self.visitor.actor.id, self.visitor.nonce
+
+    def email(self, session) -> str:
+        return engine.actor(session, self.person_id).email
+
+
+def _task_page(acting: Acting, task_id: int, *, problem=None, evidence: str = "", status: int = 200) -> Response:
+    with engine.transaction() as session:
+        task = engine.task_detail(session, task_id, person_id=acting.person_id)
+    html = render("task.html.j2", task=task, token=acting.token, visitor=acting.visitor,
+                  csrf=csrf_token(acting.nonce), problem=problem, evidence=evidence)
+    return HTMLResponse(html, status_code=status)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, task_id: int, token: str | None = None) -> Response:
+    return _task_page(Acting(request, token), task_id)
+
+
+@router.post("/tasks/{task_id}/done")
+def task_done(request: Request, task_id: int, note: str = Form("", max_length=MAX_NOTE),
+              token: str | None = Form(None, max_length=2000), csrf_token: str = Form("", max_length=200)) -> Response:
+    acting = Acting(request, token)
+    check_csrf(csrf_token, acting.nonce)
+    with engine.transaction() as session:
+        if acting.token:
+            engine.complete_task_by_link(session, acting.token, secret=secret(), note=note, now=engine.now())
+        else:
+            engine.complete_task(session, task_id, by=acting.email(session), note=note, now=engine.now())
+    return RedirectResponse(_back(task_id, acting.token), status_code=303)
+
+
+@router.post("/tasks/{task_id}/evidence")
+def task_evidence(request: Request, task_id: int, evidence: str = Form(..., max_length=MAX_EVIDENCE),
+                  token: str | None = Form(None, max_length=2000),
+                  csrf_token: str = Form("", max_length=200)) -> Response:
+    """Supply the evidence the task asks for, then review the partnership at once, so the task
+    closes (or says what is still missing) on the page the owner is looking at."""
+    acting = Acting(request, token)
+    check_csrf(csrf_token, acting.nonce)
+    moment = engine.now()
+    with engine.transaction() as session:
+        task = engine.task_detail(session, task_id, person_id=acting.person_id)
+        by = acting.email(session)
+    try:
+        with engine.transaction() as session:
+            engine.supply_evidence(session, task["partnership"]["key"], evidence, by=by, now=moment)
+    except engine.InvalidDocument as invalid:
+        return _task_page(acting, task_id, problem=invalid, evidence=evidence, status=422)
+    settings = engine.get_settings()
+    engine.review_all(engine.ready_engine(), engine.policy_in_force(settings.policy_path), moment.date(),
+                      batch_size=settings.review_batch_size, keys=[task["partnership"]["key"]], now=moment)
+    return RedirectResponse(_back(task_id, acting.token), status_code=303)
+
+
+def _back(task_id: int, token: str | None) -> str:
+    return f"/tasks/{task_id}" + (f"?token={token}" if token else "")
+
+
+@router.get("/me/tasks")
+def my_tasks(request: Request) -> Response:
+    visitor = signed_in(request)
+    with engine.transaction() as session:
+        tasks = engine.task_listing(session, owner=visitor.actor.email, as_of=engine.today())
+    return HTMLResponse(render("my_tasks.html.j2", tasks=tasks, visitor=visitor, csrf=csrf_token(visitor.nonce)))
+
