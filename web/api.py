@@ -6,9 +6,9 @@ bounded (web/security.py and each field's own limit). Writes name the token's pe
 
 import json
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from partnerflow import engine
@@ -16,6 +16,7 @@ from partnerflow.web.auth import api_actor
 
 router = APIRouter(tags=["partnerflow"])
 Actor = engine.Actor
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a database integer
 
 
 class ErrorDetail(BaseModel):
@@ -194,14 +195,14 @@ def list_tasks(actor: Actor = Depends(api_actor), status: Literal["open", "done"
 
 
 @router.post("/tasks/{task_id}/complete", response_model=Task, responses=ERRORS)
-def complete(task_id: int, completion: Completion, actor: Actor = Depends(api_actor)) -> dict:
+def complete(task_id: TaskId, completion: Completion, actor: Actor = Depends(api_actor)) -> dict:
     with engine.transaction() as session:
         engine.complete_task(session, task_id, by=actor.email, note=completion.note, now=engine.now())
         return _task(session, task_id)
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=Task, responses=ERRORS)
-def reassign(task_id: int, reassignment: Reassignment, actor: Actor = Depends(api_actor)) -> dict:
+def reassign(task_id: TaskId, reassignment: Reassignment, actor: Actor = Depends(api_actor)) -> dict:
     with engine.transaction() as session:
         engine.reassign_task(session, task_id, to=reassignment.to, by=actor.email, now=engine.now())
         return _task(session, task_id)

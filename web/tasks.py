@@ -5,7 +5,9 @@ the link was made for; its forms carry the token and a CSRF token derived from i
 the page acts as the session's person. Either way the engine decides who may act.
 """
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from partnerflow import engine
@@ -14,6 +16,7 @@ from partnerflow.web.templating import render
 
 router = APIRouter()
 MAX_NOTE = 2_000
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a database integer
 MAX_EVIDENCE = 200_000  # characters of YAML typed into the task page
 
 
@@ -34,7 +37,7 @@ class Acting:
         return engine.actor(session, self.person_id).email
 
 
-def _task_page(acting: Acting, task_id: int, *, problem=None, evidence: str = "", status: int = 200) -> Response:
+def _task_page(acting: Acting, task_id: TaskId, *, problem=None, evidence: str = "", status: int = 200) -> Response:
     with engine.transaction() as session:
         task = engine.task_detail(session, task_id, person_id=acting.person_id)
     html = render("task.html.j2", task=task, token=acting.token, visitor=acting.visitor,
@@ -43,12 +46,12 @@ def _task_page(acting: Acting, task_id: int, *, problem=None, evidence: str = ""
 
 
 @router.get("/tasks/{task_id}")
-def task_page(request: Request, task_id: int, token: str | None = None) -> Response:
+def task_page(request: Request, task_id: TaskId, token: str | None = None) -> Response:
     return _task_page(Acting(request, token), task_id)
 
 
 @router.post("/tasks/{task_id}/done")
-def task_done(request: Request, task_id: int, note: str = Form("", max_length=MAX_NOTE),
+def task_done(request: Request, task_id: TaskId, note: str = Form("", max_length=MAX_NOTE),
               token: str | None = Form(None, max_length=2000), csrf_token: str = Form("", max_length=200)) -> Response:
     acting = Acting(request, token)
     check_csrf(csrf_token, acting.nonce)
@@ -61,7 +64,7 @@ def task_done(request: Request, task_id: int, note: str = Form("", max_length=MA
 
 
 @router.post("/tasks/{task_id}/evidence")
-def task_evidence(request: Request, task_id: int, evidence: str = Form(..., max_length=MAX_EVIDENCE),
+def task_evidence(request: Request, task_id: TaskId, evidence: str = Form(..., max_length=MAX_EVIDENCE),
                   token: str | None = Form(None, max_length=2000),
                   csrf_token: str = Form("", max_length=200)) -> Response:
     """Supply the evidence the task asks for, then review the partnership at once, so the task
@@ -83,7 +86,7 @@ def task_evidence(request: Request, task_id: int, evidence: str = Form(..., max_
     return RedirectResponse(_back(task_id, acting.token), status_code=303)
 
 
-def _back(task_id: int, token: str | None) -> str:
+def _back(task_id: TaskId, token: str | None) -> str:
     return f"/tasks/{task_id}" + (f"?token={token}" if token else "")
 
 

@@ -237,8 +237,8 @@ def _filters(*, program, phase, state, blocker, owner, text, dialect: str) -> li
         filters.append(PARTNERSHIP.program_id == select(PROGRAM.id).where(PROGRAM.key == program).scalar_subquery())
     if owner is not None:
         _bounded("owner", owner, 320)
-        filters.append(PARTNERSHIP.owner_id == select(PERSON.id).where(
-            func.lower(PERSON.email) == owner.strip().lower()).scalar_subquery())
+        filters.append(PARTNERSHIP.owner_id.in_(  # IN: emails are unique as written, not case-folded
+            select(PERSON.id).where(func.lower(PERSON.email) == owner.strip().lower())))
     if blocker is not None:
         if not isinstance(blocker, str) or not _CRITERION_ID.match(blocker):
             raise ValueError(f"blocker must be a criterion id (lower-case letters, digits and dashes), "
