@@ -4,9 +4,12 @@ Every number is computed by the database (GROUP BY, COUNT, latest-review subquer
 partnership, no partnership loaded into Python beyond the page or the short lists asked for,
 so the page stays fast on a portfolio of 100,000 partnerships. Read-only: nothing is written.
 
-"The latest review" of a partnership is the one `engine/phases/status.py` shows: the highest
-`gate_review.id` per (partnership, gate), kept when its `phase` is the partnership's current
-phase (so it is a review of the gate out of that phase, of this or an earlier visit to it).
+"The latest review" is the one `engine/phases/status.py` shows: the highest `gate_review.id` per
+(partnership, gate), kept when its `phase` is the partnership's current phase (a review of the
+gate out of that phase, of this or an earlier visit to it). The overview counts those of the
+policy's gates. The table shows, per partnership, the highest id among the reviews of its current
+phase: the same review, since one gate leaves each phase, and still one review per partnership
+should a new policy version rename a gate (the reviews of the old name stay).
 """
 
 import math
@@ -75,6 +78,13 @@ def _is_latest():
     passed, blockers), can answer it without reading the wide review rows (`results` is ~2 kB)."""
     newer = GateReview.__table__.alias("newer_review")
     return ~exists().where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.gate == REVIEW.gate,
+                           newer.c.id > REVIEW.id)
+
+
+def _is_latest_of_phase():
+    """No newer review of the same partnership in the same phase exists (see the module's docstring)."""
+    newer = GateReview.__table__.alias("newer_review")
+    return ~exists().where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.phase == REVIEW.phase,
                            newer.c.id > REVIEW.id)
 
 
@@ -215,11 +225,35 @@ def _page_ids(session: Session, filters: list, sort: str, descending: bool, tota
     size = min(per_page, total - offset)
     mirrored = total - offset - size
     backwards = mirrored < offset
-    ordering = [_sort_key(sort), PARTNERSHIP.key]
-    ordering = [column.desc() if descending != backwards else column.asc() for column in ordering]
-    ids = session.execute(select(PARTNERSHIP.id).where(*filters).order_by(*ordering)
-                          .limit(size).offset(mirrored if backwards else offset)).scalars().all()
+    query, sort_key = _sorted_by(select(PARTNERSHIP.id).where(*filters), sort)
+    ordering = [column.desc() if descending != backwards else column.asc() for column in (sort_key, PARTNERSHIP.key)]
+    ids = session.execute(query.order_by(*ordering).limit(size)
+                          .offset(mirrored if backwards else offset)).scalars().all()
     return ids[::-1] if backwards else ids
+
+
+def _sorted_by(query, sort: str):
+    """`query` joined to what `sort` needs, and the expression to sort by. The derived columns
+    (open tasks, blockers) are joined as one grouped or filtered set rather than computed per row
+    by a correlated subquery: the same on SQLite, two to three times faster on PostgreSQL."""
+    if sort == "program":
+        return query.join(Program, PROGRAM.id == PARTNERSHIP.program_id), PROGRAM.key
+    if sort == "open_tasks":
+        open_tasks = (select(TASK.partnership_id, func.count().label("tasks")).where(TASK.status == "open")
+                      .group_by(TASK.partnership_id).subquery("open_tasks"))
+        return (query.outerjoin(open_tasks, open_tasks.c.partnership_id == PARTNERSHIP.id),
+                func.coalesce(open_tasks.c.tasks, 0))
+    if sort == "blockers":  # `json_array_length`: the same name and meaning on SQLite and PostgreSQL (json)
+        current = (select(REVIEW.partnership_id, REVIEW.phase, func.json_array_length(REVIEW.blockers).label("n"))
+                   .where(_is_latest_of_phase()).subquery("current_review"))
+        return (query.outerjoin(current, and_(current.c.partnership_id == PARTNERSHIP.id,
+                                              current.c.phase == PARTNERSHIP.phase)),
+                func.coalesce(current.c.n, 0))
+    if sort == "phase":  # the phases' order, not the alphabet's
+        return query, case({phase: i for i, phase in enumerate(PHASES)}, value=PARTNERSHIP.phase, else_=len(PHASES))
+    if sort == "state":
+        return query, case({state: i for i, state in enumerate(STATES)}, value=PARTNERSHIP.state, else_=len(STATES))
+    return query, {"key": PARTNERSHIP.key, "name": PARTNERSHIP.name, "since": PARTNERSHIP.phase_since}[sort]
 
 
 def _filters(*, program, phase, state, blocker, owner, text, dialect: str) -> list:
@@ -244,7 +278,7 @@ def _filters(*, program, phase, state, blocker, owner, text, dialect: str) -> li
             raise ValueError(f"blocker must be a criterion id (lower-case letters, digits and dashes), "
                              f"not {blocker!r}")
         filters.append(exists().where(REVIEW.partnership_id == PARTNERSHIP.id, REVIEW.phase == PARTNERSHIP.phase,
-                                      _is_latest(), cast(REVIEW.blockers, String).like(f'%"{blocker}"%')))
+                                      _is_latest_of_phase(), cast(REVIEW.blockers, String).like(f'%"{blocker}"%')))
     if text is not None:
         _bounded("text", text, MAX_TEXT)
         words = text.strip()
@@ -272,13 +306,11 @@ def _bounded(name: str, value, most: int) -> None:
 
 
 def _current_review(column):
-    """`column` of the partnership's latest review of its current phase's gate (correlated; NULL
-    when there is none): a seek by partnership in the gate_review index, a few entries each. The
-    gate out of a phase is one, so one review is left; LIMIT 1 (unsorted: sorting it costs a third
-    more) only keeps the subquery scalar should a policy ever have two."""
+    """`column` of the partnership's latest review of its current phase (correlated; NULL when
+    there is none): a seek by partnership in the gate_review index, a few entries each."""
     return (select(column).where(REVIEW.partnership_id == PARTNERSHIP.id, REVIEW.phase == PARTNERSHIP.phase,
-                                 _is_latest())
-            .limit(1).correlate(Partnership).scalar_subquery())
+                                 _is_latest_of_phase())
+            .correlate(Partnership).scalar_subquery())
 
 
 def _open_tasks():
@@ -286,27 +318,6 @@ def _open_tasks():
     return (select(func.count()).select_from(Task)
             .where(TASK.status == "open", TASK.partnership_id == PARTNERSHIP.id)
             .correlate(Partnership).scalar_subquery())
-
-
-def _blocker_count():
-    """How many criteria block the partnership at its latest review (0 when none or not reviewed).
-    `json_array_length` has the same name and meaning on SQLite and PostgreSQL (type json)."""
-    return func.coalesce(_current_review(func.json_array_length(REVIEW.blockers)), 0)
-
-
-def _sort_key(sort: str):
-    if sort == "program":
-        return (select(PROGRAM.key).where(PROGRAM.id == PARTNERSHIP.program_id)
-                .correlate(Partnership).scalar_subquery())
-    if sort == "phase":  # the phases' order, not the alphabet's
-        return case({phase: i for i, phase in enumerate(PHASES)}, value=PARTNERSHIP.phase, else_=len(PHASES))
-    if sort == "state":
-        return case({state: i for i, state in enumerate(STATES)}, value=PARTNERSHIP.state, else_=len(STATES))
-    if sort == "open_tasks":
-        return _open_tasks()
-    if sort == "blockers":
-        return _blocker_count()
-    return {"key": PARTNERSHIP.key, "name": PARTNERSHIP.name, "since": PARTNERSHIP.phase_since}[sort]
 
 
 def _rows(session: Session, ids: list[int]) -> list[dict]:
