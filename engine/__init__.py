@@ -18,7 +18,15 @@ from partnerflow.engine.access import (
 )
 from partnerflow.engine.clock import now, today
 from partnerflow.engine.database import get_engine, ready_engine, transaction
-from partnerflow.engine.intake import ImportSummary, import_documents, import_files, may_change_evidence, supply_evidence
+from partnerflow.engine.intake import (
+    EVIDENCE_SECTIONS,
+    LIST_SECTIONS,
+    ImportSummary,
+    import_documents,
+    import_files,
+    may_change_evidence,
+    supply_evidence,
+)
 from partnerflow.engine.lookup import NotFound, partnership_ids
 from partnerflow.engine.notifications import (
     ChannelRefused,
@@ -42,9 +50,10 @@ from partnerflow.engine.notifications import (
     sign_in_link_for,
     sign_token,
     sweep,
-    verify_link,
+    usable_link,
 )
 from partnerflow.engine.phases import (
+    PARTNERSHIP_SORTS,
     VERDICTS,
     Conflict,
     DecisionOutcome,
@@ -53,10 +62,10 @@ from partnerflow.engine.phases import (
     batches_to_review,
     decide,
     gate_queue,
-    may_read,
     partnership_history,
     partnership_rows,
     partnership_view,
+    readable,
     partnership_status,
     plan_batches,
     portfolio,
@@ -82,13 +91,13 @@ from partnerflow.models import DatabaseNotReady, head_revision
 __all__ = [
     # reading and writing the portfolio
     "transaction", "get_engine", "ready_engine", "init_database", "head_revision", "partnership_ids",
-    "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence",
+    "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence", "EVIDENCE_SECTIONS", "LIST_SECTIONS",
     # the phases
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
     "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
     "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
-    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "portfolio_overview",
-    "may_read", "partnership_view",
+    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "portfolio_overview",
+    "readable", "partnership_view",
     # the work
     "complete_task", "complete_task_by_link", "task_detail", "reassign_task", "task_listing", "remove_member", "delegate",
     # the notifications
@@ -96,7 +105,7 @@ __all__ = [
     "retry_notifications", "dispatch_all", "dispatch_batch", "drain", "DispatchReport", "sweep", "SweepReport",
     # who is acting: API tokens, sign-in links, sessions
     "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor", "request_sign_in", "sign_in", "sign_in_link_for",
-    "session_of", "sign_token", "read_token", "verify_link",
+    "session_of", "sign_token", "read_token", "usable_link",
     # the domain's words, for the faces
     "PRACTICES", "STATES", "EVIDENCE_OF_PRACTICE",
     # settings and the clock

@@ -34,11 +34,11 @@ class ErrorResponse(BaseModel):
 ERRORS = {status: {"model": ErrorResponse, "description": words} for status, words in (
     (400, "bad request"), (401, "not signed in"), (403, "not allowed"), (404, "not found"), (409, "conflict"),
     (413, "too large"), (422, "invalid"))}
-SECTIONS = Literal["business_case", "wins", "agreements", "processes", "risks", "stakeholders", "commitments",
-                   "problems", "metrics", "communication", "meetings", "knowledge_sessions", "initiatives",
-                   "opportunities"]
-LIST_SECTIONS = Literal["wins", "agreements", "processes", "risks", "stakeholders", "commitments", "problems",
-                        "metrics", "meetings", "knowledge_sessions", "initiatives", "opportunities"]
+SECTIONS = Literal[engine.EVIDENCE_SECTIONS]  # type: ignore[valid-type]
+LIST_SECTIONS = Literal[engine.LIST_SECTIONS]  # type: ignore[valid-type]
+PHASES = Literal[engine.PHASES]  # type: ignore[valid-type]
+STATES = Literal[engine.STATES]  # type: ignore[valid-type]
+SORTS = Literal[engine.PARTNERSHIP_SORTS]  # type: ignore[valid-type]
 
 
 def policy() -> engine.Policy:
@@ -72,7 +72,7 @@ class PartnershipPage(BaseModel):
 
 
 class Decision(BaseModel):
-    verdict: Literal["go", "hold", "recycle", "kill"]
+    verdict: Literal[engine.VERDICTS]  # type: ignore[valid-type]
     reason: str = Field(min_length=1, max_length=2000)
     condition: str | None = Field(None, max_length=2000)
 
@@ -125,11 +125,10 @@ class Task(BaseModel):
 
 @router.get("/partnerships", response_model=PartnershipPage, responses=ERRORS)
 def list_partnerships(actor: Actor = Depends(api_actor), program: str | None = Query(None, max_length=100),
-                      phase: Literal["alignment", "execution", "shared_vision"] | None = None,
-                      state: Literal["active", "ready", "on_hold", "terminated"] | None = None,
+                      phase: PHASES | None = None, state: STATES | None = None,
                       blocker: str | None = Query(None, max_length=100), owner: str | None = Query(None, max_length=320),
                       text: str | None = Query(None, max_length=200),
-                      sort: Literal["key", "name", "program", "phase", "state", "since", "open_tasks", "blockers"] = "key",
+                      sort: SORTS = "key",
                       descending: bool = False, page: int = Query(1, ge=1, le=100_000),
                       per_page: int = Query(50, ge=1, le=200)) -> dict:
     program_office(actor)
@@ -170,7 +169,7 @@ def _supply(key: str, sections: dict, actor: Actor) -> dict:
 def review_now(key: str, actor: Actor = Depends(api_actor)) -> dict:
     """Review one partnership now (e.g. after its evidence changed), as the nightly review would."""
     with engine.transaction() as session:
-        engine.partnership_view(session, policy(), key[:100], viewer=actor, as_of=engine.today())  # reach
+        engine.readable(session, actor, key[:100])
     settings, moment = engine.get_settings(), engine.now()
     report = engine.review_all(engine.ready_engine(), policy(), moment.date(), batch_size=settings.review_batch_size,
                                keys=[key[:100]], now=moment)
@@ -209,7 +208,7 @@ def reassign(task_id: TaskId, reassignment: Reassignment, actor: Actor = Depends
 
 
 def _task(session, task_id: int) -> dict:
-    return next(t for t in engine.task_listing(session, status="all", as_of=engine.today()) if t["id"] == task_id)
+    return engine.task_listing(session, status="all", task=task_id, as_of=engine.today())[0]
 
 
 @router.get("/notifications", response_model=list[dict[str, Any]], responses=ERRORS)

@@ -48,7 +48,7 @@ def problem_of(exc: Exception) -> Problem:
         where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
         return Problem(422, "invalid", f"{where or 'request'}: {first.get('msg', 'invalid')}", where or None)
     if isinstance(exc, HTTPException):
-        return Problem(exc.status_code, {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http"),
+        return Problem(exc.status_code, {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http"),
                        str(exc.detail))
     return Problem(400, "bad_request", str(exc))
 

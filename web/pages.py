@@ -12,7 +12,6 @@ from partnerflow.web.templating import render
 
 router = APIRouter()
 MAX_POLICY_BYTES = 2 * 1024 * 1024
-SORTS = ("key", "name", "program", "phase", "state", "since", "open_tasks", "blockers")
 
 
 def policy() -> engine.Policy:
@@ -39,7 +38,7 @@ def portfolio(request: Request, program: str | None = Query(None, max_length=100
             table, problem = {"rows": [], "total": 0, "page": 1, "per_page": 50, "pages": 1}, str(invalid)
     return HTMLResponse(render("portfolio.html.j2", overview=overview, table=table, filters=filters, sort=sort,
                                descending=descending, problem=problem, phases=engine.PHASES, states=engine.STATES,
-                               sorts=SORTS, visitor=visitor, csrf=csrf_token(visitor.nonce)))
+                               sorts=engine.PARTNERSHIP_SORTS, visitor=visitor, csrf=csrf_token(visitor.nonce)))
 
 
 @router.get("/partnerships/{key}")

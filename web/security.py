@@ -3,6 +3,8 @@
 Security headers: a CSP with no inline script or style, no framing, no sniffing, and no
 Referer (task and sign-in links carry their token in the URL). Request bodies are bounded
 before the app reads them: a larger body is refused with 413, whatever its Content-Length says.
+A NUL character anywhere in a request (path, query, form, JSON `\u0000`) is refused with 400:
+no person types it, and PostgreSQL cannot store it in text (it would fail deep in a write).
 """
 
 import json
@@ -19,8 +21,15 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
 ]
-TOO_LARGE = json.dumps({"error": {"code": "too_large", "message": f"the request body is larger than {MAX_BODY} bytes",
-                                  "field": None, "line": None}}).encode()
+NUL = (b"\x00", b"%00", b"\\u0000")  # raw, URL-encoded, JSON-escaped
+
+
+def error(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "field": None, "line": None}}).encode()
+
+
+TOO_LARGE = (413, error("too_large", f"the request body is larger than {MAX_BODY} bytes"))
+HAS_NUL = (400, error("bad_request", "the request contains a NUL character, which Partnerflow does not accept"))
 
 
 class Guard:
@@ -34,15 +43,21 @@ class Guard:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            return await self._refuse(send)
-        received, started = 0, False
+            return await self._refuse(send, TOO_LARGE)
+        if "\x00" in scope["path"] or any(nul in scope["query_string"] for nul in NUL):
+            return await self._refuse(send, HAS_NUL)
+        received, started, tail = 0, False, b""
 
         async def bounded_receive() -> Message:
-            nonlocal received
+            nonlocal received, tail
             message = await receive()
-            received += len(message.get("body", b""))
+            chunk = message.get("body", b"")
+            received += len(chunk)
             if received > self.max_body:
-                raise BodyTooLarge
+                raise Refused(TOO_LARGE)
+            if any(nul in tail + chunk for nul in NUL):  # the tail: a `\u0000` split between two chunks
+                raise Refused(HAS_NUL)
+            tail = chunk[-5:]
             return message
 
         async def headed_send(message: Message) -> None:
@@ -55,16 +70,18 @@ class Guard:
 
         try:
             await self.app(scope, bounded_receive, headed_send)
-        except BodyTooLarge:
+        except Refused as refused:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, refused.answer)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
-        await send({"type": "http.response.start", "status": 413,
+    async def _refuse(send: Send, answer: tuple[int, bytes]) -> None:
+        status, body = answer
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), *HEADERS]})
-        await send({"type": "http.response.body", "body": TOO_LARGE})
+        await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
+class Refused(Exception):
+    def __init__(self, answer: tuple[int, bytes]) -> None:
+        self.answer = answer

@@ -27,7 +27,8 @@ class Acting:
         self.token = (token or "")[:2000] or None
         self.visitor: Signed | None = None
         if self.token:
-            link = engine.verify_link(secret(), self.token, now=engine.now())
+            with engine.transaction() as session:
+                link = engine.usable_link(session, secret(), self.token, now=engine.now())
             self.person_id, self.nonce = link.person_id, f"link\x1f{self.token}"
         else:
             self.visitor = signed_in(request)
@@ -60,7 +61,10 @@ def task_done(request: Request, task_id: TaskId, note: str = Form("", max_length
             engine.complete_task_by_link(session, acting.token, secret=secret(), note=note, now=engine.now())
         else:
             engine.complete_task(session, task_id, by=acting.email(session), note=note, now=engine.now())
-    return RedirectResponse(_back(task_id, acting.token), status_code=303)
+    if acting.token:  # the link is used now: the page answers here, it cannot be opened with it again
+        acting.token = None
+        return _task_page(acting, task_id)
+    return RedirectResponse(_back(task_id, None), status_code=303)
 
 
 @router.post("/tasks/{task_id}/evidence")

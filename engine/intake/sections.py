@@ -81,6 +81,9 @@ SECTIONS: dict[str, Section] = {
     "opportunities": Section(Opportunity.__table__),
 }
 EVIDENCE_SECTIONS = tuple(name for name in SECTIONS if name not in ("parties", "members"))
+# the sections of one entry per partnership (a mapping in a document); the others are lists
+SINGLE_SECTIONS = tuple(name for name in EVIDENCE_SECTIONS if SECTIONS[name].table.c.partnership_id.unique)
+LIST_SECTIONS = tuple(name for name in EVIDENCE_SECTIONS if name not in SINGLE_SECTIONS)
 
 
 def given_sections(shape: PartnershipIn) -> dict[str, list]:

@@ -15,7 +15,6 @@ from sqlmodel import Session
 from partnerflow.engine.access import AccessRefused, actor
 from partnerflow.engine.intake.apply import ImportSummary
 from partnerflow.engine.intake.imports import import_documents
-from partnerflow.engine.intake.sections import EVIDENCE_SECTIONS
 from partnerflow.engine.lookup import partnership_by_key, person_by_email
 from partnerflow.gates import MAX_DOCUMENT_BYTES, DocumentError, InvalidDocument
 from partnerflow.models import Member
@@ -60,8 +59,5 @@ def supply_evidence(session: Session, key: str, text: str, *, by: str, now: date
 def _as_written(error: DocumentError, source: str) -> DocumentError:
     line = max(1, error.line - HEAD.count("\n"))
     field = error.field.removeprefix(PREFIX)
-    if field.startswith("partnerships"):
-        field = "(document)"
-    elif field not in EVIDENCE_SECTIONS and field.split(".")[0].split("[")[0] not in EVIDENCE_SECTIONS:
-        field = field or "(document)"
-    return DocumentError(source, line, field, error.message)
+    return DocumentError(source, line, "(document)" if field.startswith("partnerships") or not field else field,
+                         error.message)

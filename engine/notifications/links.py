@@ -87,6 +87,15 @@ def verify_link(secret: str, token: str, *, now: datetime) -> ActionLink:
         raise
 
 
+def usable_link(session: Session, secret: str, token: str, *, now: datetime) -> ActionLink:
+    """The task link the token carries, if it is valid, unexpired and not used yet (a page opened
+    with a used link says so rather than showing the task)."""
+    link = verify_link(secret, token, now=now)
+    if session.get(UsedLink, link.nonce[:64]) is not None:
+        raise LinkRefused("the link was already used")
+    return link
+
+
 def consume_link(session: Session, link: ActionLink, *, now: datetime) -> None:
     """Mark the link used; a second use is refused. Flushes; the caller commits."""
     consume_nonce(session, link.nonce, now=now, task_id=link.task_id)

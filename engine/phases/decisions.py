@@ -154,15 +154,11 @@ def _go(session, partnership, parties: list[Party], person, gate: Gate | None, e
     if not evaluation.passed:
         blockers = "; ".join(f"{r.id}: {r.explanation}" for r in evaluation.blockers)
         raise DecisionRefused(f"go refused: must-meet criteria of {gate.id} fail — {blockers}")
-    party_ids = {party.id for party in parties}
-    earlier = [v for v in _votes(session, partnership, gate) if v.party_id in party_ids]
+    earlier = _of_parties(_votes(session, partnership, gate), parties)
     if person.id in {v.id for v in earlier}:
         raise DecisionRefused(f"{person.email} already voted go on {gate.id} for {partnership.key}")
     voters = earlier + [person]
-    needed = 1 if gate.approval == "auto" else gate.approvers.count
-    covered = {v.party_id for v in voters}
-    missing = [party.name for party in parties if party.id not in covered] if gate.approvers.from_each_party else []
-    still = votes_still_needed(len(voters), needed, missing)
+    still = _still_needed(voters, parties, gate)
     if still is None:
         advance = Transition(partnership.id, partnership.version, "phase.advanced", phase=next_phase(partnership.phase),
                              state="active", data={"gate": gate.id, "from": partnership.phase,
@@ -193,17 +189,87 @@ def votes_still_needed(cast: int, needed: int, missing_parties: list[str]) -> st
     return f"{cast} of {total} vote{'s' if total > 1 else ''}; still needs {listed}"
 
 
+def _still_needed(voters: list[Person], parties: list[Party], gate: Gate) -> str | None:
+    needed = 1 if gate.approval == "auto" else gate.approvers.count
+    covered = {v.party_id for v in voters}
+    missing = [party.name for party in parties if party.id not in covered] if gate.approvers.from_each_party else []
+    return votes_still_needed(len(voters), needed, missing)
+
+
+def _of_parties(voters: list[Person], parties: list[Party]) -> list[Person]:
+    party_ids = {party.id for party in parties}
+    return [v for v in voters if v.party_id in party_ids]
+
+
 def _votes(session: Session, partnership: Partnership, gate: Gate) -> list[Person]:
     """Go votes of the current gate cycle since the last hold, oldest first."""
-    decisions = session.exec(
-        select(Decision, Person).join(Person, Person.id == Decision.by_id)
-        .where(Decision.partnership_id == partnership.id, Decision.gate == gate.id,
-               Decision.cycle == partnership.cycle)
-        .order_by(Decision.id)).all()
-    votes: list[Person] = []
+    return _votes_by_partnership(session, [partnership], {partnership.id: gate})[partnership.id]
+
+
+def _votes_by_partnership(session: Session, partnerships: list[Partnership], gates: dict[int, Gate | None]
+                          ) -> dict[int, list[Person]]:
+    """Each partnership's go votes at its current gate and cycle since the last hold, oldest first: one query."""
+    cycles = {p.id: p.cycle for p in partnerships}
+    decisions = session.exec(select(Decision, Person).join(Person, Person.id == Decision.by_id)
+                             .where(Decision.partnership_id.in_(list(cycles))).order_by(Decision.id)).all()
+    votes: dict[int, list[Person]] = {pid: [] for pid in cycles}
     for decision, person in decisions:
-        votes = votes + [person] if decision.verdict == "go" else []
+        pid, gate = decision.partnership_id, gates.get(decision.partnership_id)
+        if gate is not None and decision.gate == gate.id and decision.cycle == cycles[pid]:
+            votes[pid] = votes[pid] + [person] if decision.verdict == "go" else []
     return votes
+
+
+def _parties_by_partnership(session: Session, partnership_ids: list[int]) -> dict[int, list[Party]]:
+    rows = session.exec(select(PartnershipParty.partnership_id, Party)
+                        .join(Party, PartnershipParty.party_id == Party.id)
+                        .where(PartnershipParty.partnership_id.in_(partnership_ids)).order_by(Party.id)).all()
+    found: dict[int, list[Party]] = {pid: [] for pid in partnership_ids}
+    for pid, party in rows:
+        found[pid].append(party)
+    return found
+
+
+def gate_queue(session: Session, policy: Policy, *, gatekeeper: str, as_of: date) -> list[dict]:
+    """The partnerships waiting for this gatekeeper (ready, and of one of their party's partnerships),
+    each with its checklist evaluated on `as_of` and where its votes stand. A fixed number of queries."""
+    person = person_by_email(session, gatekeeper)
+    if "gatekeeper" not in person.roles:
+        return []
+    waiting = session.exec(select(Partnership).join(PartnershipParty, PartnershipParty.partnership_id == Partnership.id)
+                           .where(PartnershipParty.party_id == person.party_id, Partnership.state == "ready")
+                           .order_by(Partnership.key)).all()
+    if not waiting:
+        return []
+    ids = [p.id for p in waiting]
+    snapshots = {s.id: s for s in load_snapshots(session.connection(), ids)}
+    gates = {p.id: policy.gate_from(p.phase) for p in waiting}
+    votes, parties = _votes_by_partnership(session, waiting, gates), _parties_by_partnership(session, ids)
+    return [_queued(p, evaluate(policy, snapshots[p.id], as_of), gates[p.id], _of_parties(votes[p.id], parties[p.id]),
+                    parties[p.id], person) for p in waiting]
+
+
+def _queued(partnership: Partnership, evaluation: GateEvaluation | None, gate: Gate | None, voters: list[Person],
+            parties: list[Party], person: Person) -> dict:
+    return {"key": partnership.key, "name": partnership.name, "phase": partnership.phase,
+            "gate": evaluation.gate if evaluation else None, "passed": bool(evaluation and evaluation.passed),
+            "voted": any(v.id == person.id for v in voters),
+            "criteria": [r._asdict() for r in evaluation.results] if evaluation else [],
+            "votes": _standing(voters, parties, gate)}
+
+
+def _standing(voters: list[Person], parties: list[Party], gate: Gate | None) -> str:
+    if gate is None:
+        return "final phase: no gate to vote on"
+    return _still_needed(voters, parties, gate) or f"{len(voters)} votes: enough to advance"
+
+
+def vote_standing(session: Session, policy: Policy, partnership: Partnership) -> str:
+    """Where the go votes of the partnership's current gate stand, in plain words."""
+    gate = policy.gate_from(partnership.phase)
+    parties = _parties(session, partnership)
+    voters = _of_parties(_votes(session, partnership, gate), parties) if gate else []
+    return _standing(voters, parties, gate)
 
 
 def _parties(session: Session, partnership: Partnership) -> list[Party]:
@@ -224,38 +290,3 @@ def _other(partnership: Partnership, verdict: str):
                                                  state="active", data={"from": partnership.phase})
     return "terminated", Transition(partnership.id, partnership.version, "state.terminated", state="terminated")
 
-
-def vote_standing(session: Session, policy: Policy, partnership: Partnership) -> str:
-    """Where the go votes of the partnership's current gate stand, in plain words."""
-    gate = policy.gate_from(partnership.phase)
-    if gate is None:
-        return "final phase: no gate to vote on"
-    parties = _parties(session, partnership)
-    party_ids = {party.id for party in parties}
-    voters = [v for v in _votes(session, partnership, gate) if v.party_id in party_ids]
-    needed = 1 if gate.approval == "auto" else gate.approvers.count
-    covered = {v.party_id for v in voters}
-    missing = [party.name for party in parties if party.id not in covered] if gate.approvers.from_each_party else []
-    return votes_still_needed(len(voters), needed, missing) or f"{len(voters)} of {needed} votes: enough to advance"
-
-
-def gate_queue(session: Session, policy: Policy, *, gatekeeper: str, as_of: date) -> list[dict]:
-    """The partnerships waiting for this gatekeeper (ready, and of one of their party's partnerships),
-    each with its checklist evaluated on `as_of` and where its votes stand."""
-    person = person_by_email(session, gatekeeper)
-    if "gatekeeper" not in person.roles:
-        return []
-    waiting = session.exec(select(Partnership).join(PartnershipParty, PartnershipParty.partnership_id == Partnership.id)
-                           .where(PartnershipParty.party_id == person.party_id, Partnership.state == "ready")
-                           .order_by(Partnership.key)).all()
-    snapshots = {s.id: s for s in load_snapshots(session.connection(), [p.id for p in waiting])} if waiting else {}
-    queue = []
-    for partnership in waiting:
-        evaluation = evaluate(policy, snapshots[partnership.id], as_of)
-        voted = any(v.id == person.id for v in _votes(session, partnership, policy.gate_from(partnership.phase)))
-        queue.append({"key": partnership.key, "name": partnership.name, "phase": partnership.phase,
-                      "gate": evaluation.gate if evaluation else None,
-                      "passed": bool(evaluation and evaluation.passed), "voted": voted,
-                      "criteria": [r._asdict() for r in evaluation.results] if evaluation else [],
-                      "votes": vote_standing(session, policy, partnership)})
-    return queue

@@ -23,19 +23,18 @@ MOST_EVENTS = 200  # the timeline shows the latest events of each kind, newest f
 reviews, notifications = GateReview.__table__.c, Notification.__table__.c
 
 
-def may_read(session: Session, viewer: Actor, partnership: Partnership) -> bool:
-    """People of our own parties read every partnership; others only those their party is in."""
-    if viewer.reach is None:
-        return True
-    found = session.execute(select(PartnershipParty.party_id).where(
-        PartnershipParty.partnership_id == partnership.id, PartnershipParty.party_id == viewer.reach)).first()
-    return found is not None
+def readable(session: Session, viewer: Actor, key: str) -> Partnership:
+    """The partnership, if the viewer may read it: people of our own parties read every partnership,
+    others only those their party is in (AccessRefused otherwise)."""
+    partnership = partnership_by_key(session, key)
+    if viewer.reach is not None and session.execute(select(PartnershipParty.party_id).where(
+            PartnershipParty.partnership_id == partnership.id, PartnershipParty.party_id == viewer.reach)).first() is None:
+        raise AccessRefused(f"{viewer.email} may not see {key}: it is not a partnership of {viewer.party}")
+    return partnership
 
 
 def partnership_view(session: Session, policy: Policy, key: str, *, viewer: Actor, as_of: date) -> dict:
-    partnership = partnership_by_key(session, key)
-    if not may_read(session, viewer, partnership):
-        raise AccessRefused(f"{viewer.email} may not see {key}: it is not a partnership of {viewer.party}")
+    partnership = readable(session, viewer, key)
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
     evaluation = evaluate(policy, snapshot, as_of)
     monitors = evaluate_monitors(policy, snapshot, as_of)

@@ -111,7 +111,7 @@ def reassign(session: Session, task_id: int, *, to: str, by: str, now: datetime 
 
 
 def task_listing(session: Session, *, owner: str | None = None, overdue: bool = False, status: str = "open",
-                 as_of: date | None = None, partnership: str | None = None) -> list[dict]:
+                 as_of: date | None = None, partnership: str | None = None, task: int | None = None) -> list[dict]:
     """Tasks with their partnership and assignee, soonest due first."""
     as_of = as_of or clock.today()
     statement = (select(T.id, P.key, T.kind, T.criterion, T.title, T.explanation, T.status, T.due_on, T.flagged,
@@ -124,6 +124,8 @@ def task_listing(session: Session, *, owner: str | None = None, overdue: bool = 
         statement = statement.where(PE.id == person_by_email(session, owner).id)
     if partnership:
         statement = statement.where(P.key == partnership)
+    if task is not None:
+        statement = statement.where(T.id == task)
     if overdue:
         statement = statement.where(T.due_on < as_of, T.status == "open")
     return [{"id": row.id, "partnership": row.key, "kind": row.kind, "criterion": row.criterion,

@@ -4,6 +4,7 @@ A real server (uvicorn, on 127.0.0.1) serves the app on the test database; links
 email on a real SMTP server (aiosmtpd). Screenshots of each page go to docs/screenshots/.
 """
 
+import os
 import re
 import shutil
 import threading
@@ -25,14 +26,23 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
                                 "(make test installs it; see .ci/run)")
 
 
+FAKED = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+
+
 @pytest.fixture(scope="module")
 def browser():
+    """Chromium on the real clock: under `make test-later` (libfaketime preloaded) it would run a
+    hundred times slower, and its clock is not what is tested (the server's frozen one is)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    faked = {name: os.environ.pop(name) for name in FAKED if name in os.environ}
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.update(faked)
 
 
 @pytest.fixture
@@ -61,7 +71,7 @@ def reachable_by_email(engine) -> None:
             session.add(Channel(person_id=person.id, kind="email", address=person.email))
 
 
-def deliver(mailbox) -> None:
+def deliver() -> None:
     """Run the dispatch (its own event loop: Playwright's holds this thread's)."""
     worker = threading.Thread(target=face.dispatch_all, args=(face.ready_engine(), face.get_settings()),
                               kwargs={"now": face.now()})
@@ -79,7 +89,7 @@ def sign_in(page, base: str, mailbox, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Send me a sign-in link").click()
     assert "a sign-in link is on its way" in page.inner_text("main")
-    deliver(mailbox)
+    deliver()
     page.goto(link_in(mailbox, email, "/sign-in?token="))
     page.get_by_role("button", name="Sign in").click()
 
@@ -144,7 +154,7 @@ def test_an_owner_follows_the_email_link_supplies_the_evidence_and_the_task_clos
     portfolio(engine)
     reachable_by_email(engine)
     review(engine)
-    deliver(mailbox)
+    deliver()
     sponsor = "sam@northwind.example"
     link = link_in(mailbox, sponsor, "/tasks/")
     page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -9,7 +9,7 @@ from partnerflow import engine as face
 from partnerflow.engine.notifications.links import sign_link
 from partnerflow.models import AuditEvent, Decision, Partnership, Task, session_scope
 from tests.engine.harness import GINA, GRACE, MAX
-from tests.web.conftest import person_id, signed_in_as
+from tests.web.conftest import signed_in_as
 
 
 def csrf_of(html: str) -> str:
@@ -77,7 +77,8 @@ def test_a_task_link_acts_only_for_its_person_and_only_once(client, reviewed, en
     assert client.get(f"/tasks/{task.id}?token={tampered}").status_code == 403
     done = client.post(f"/tasks/{task.id}/done", data={"note": "done", "token": token, "csrf_token": csrf_of(page.text)},
                        follow_redirects=False)
-    assert done.status_code == 303
+    assert done.status_code == 200 and "Mark done" not in done.text and "done — by" in done.text
+    assert client.get(f"/tasks/{task.id}?token={token}").status_code == 410  # the used link opens nothing
     again = client.post(f"/tasks/{task.id}/done", data={"note": "twice", "token": token,
                                                         "csrf_token": csrf_of(page.text)})
     assert again.status_code == 410 and "fresh sign-in link" in again.text
@@ -157,4 +158,18 @@ def test_an_evidence_error_names_the_field_and_writes_nothing(client, reviewed, 
     error = response.json()["error"]
     assert error["field"] == "meetings[0].held_on" and error["code"] == "invalid"
     assert audit_count(engine) == before
-    assert person_id(GINA) > 0
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(client, reviewed, engine):
+    with face.transaction() as session:
+        _, token = face.create_token(session, GINA, now=face.now())
+    headers = {"authorization": f"Bearer {token}"}
+    before = audit_count(engine)
+    in_json = client.post("/api/v1/notifications/retry", headers=headers, json={"ids": ["\x00"]})
+    in_query = client.get("/api/v1/partnerships?text=a%00b", headers=headers)
+    page = signed_in_as(client, GINA).get("/gates")
+    in_form = client.post("/gates/acme-supply/decide", data={"verdict": "hold", "reason": "a\x00b",
+                                                            "csrf_token": csrf_of(page.text)})
+    assert [r.status_code for r in (in_json, in_query, in_form)] == [400, 400, 400]
+    assert in_json.json()["error"]["code"] == "bad_request"
+    assert audit_count(engine) == before
