@@ -20,6 +20,8 @@ from partnerflow.engine.clock import now, today
 from partnerflow.engine.database import get_engine, ready_engine, transaction
 from partnerflow.engine.intake import (
     EVIDENCE_SECTIONS,
+    FIRST_DAY,
+    LAST_DAY,
     LIST_SECTIONS,
     ImportSummary,
     import_documents,
@@ -43,9 +45,11 @@ from partnerflow.engine.notifications import (
     reseal,
     read_token,
     request_sign_in,
+    resend_task_link,
     retry_notifications,
     secret_of,
     session_of,
+    sign_out,
     sign_in,
     sign_in_link_for,
     sign_token,
@@ -54,6 +58,7 @@ from partnerflow.engine.notifications import (
 )
 from partnerflow.engine.phases import (
     PARTNERSHIP_SORTS,
+    OverviewCache,
     VERDICTS,
     Conflict,
     DecisionOutcome,
@@ -65,6 +70,7 @@ from partnerflow.engine.phases import (
     partnership_history,
     partnership_rows,
     partnership_view,
+    review_listing,
     readable,
     partnership_status,
     plan_batches,
@@ -91,13 +97,13 @@ from partnerflow.models import DatabaseNotReady, head_revision
 __all__ = [
     # reading and writing the portfolio
     "transaction", "get_engine", "ready_engine", "init_database", "head_revision", "partnership_ids",
-    "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence", "EVIDENCE_SECTIONS", "LIST_SECTIONS",
+    "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence", "EVIDENCE_SECTIONS", "LIST_SECTIONS", "FIRST_DAY", "LAST_DAY",
     # the phases
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
     "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
     "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
-    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "portfolio_overview",
-    "readable", "partnership_view",
+    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "portfolio_overview", "OverviewCache",
+    "readable", "partnership_view", "review_listing",
     # the work
     "complete_task", "complete_task_by_link", "task_detail", "reassign_task", "task_listing", "remove_member", "delegate",
     # the notifications
@@ -105,7 +111,7 @@ __all__ = [
     "retry_notifications", "dispatch_all", "dispatch_batch", "drain", "DispatchReport", "sweep", "SweepReport",
     # who is acting: API tokens, sign-in links, sessions
     "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor", "request_sign_in", "sign_in", "sign_in_link_for",
-    "session_of", "sign_token", "read_token", "usable_link",
+    "session_of", "sign_out", "sign_token", "read_token", "usable_link", "resend_task_link",
     # the domain's words, for the faces
     "PRACTICES", "STATES", "EVIDENCE_OF_PRACTICE",
     # settings and the clock

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import partnerflow.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import partnerflow.models  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,7 +16,8 @@ def run_migrations_online() -> None:
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_object=partnerflow.models.exists_on(connection.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
 

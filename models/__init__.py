@@ -9,6 +9,7 @@ from partnerflow.models.core import Member, Partnership, PartnershipParty, Party
 from partnerflow.models.db import (
     DatabaseNotReady,
     downgrade,
+    exists_on,
     head_revision,
     make_engine,
     require_current,
@@ -47,6 +48,6 @@ __all__ = [
     "EVIDENCE_TABLES", "ApiToken", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
-    "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "head_revision",
+    "ProcessOwner", "Program", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
     "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",
 ]

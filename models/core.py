@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -51,6 +51,7 @@ class Person(SQLModel, table=True):
 
 
 class Partnership(SQLModel, table=True):
+    __table_args__ = (Index("ix_partnership_phase_state", "phase", "state"),)  # the portfolio's counts, filters
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=100)
     name: str

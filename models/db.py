@@ -71,6 +71,16 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)
 
 
+def exists_on(dialect: str):
+    """Alembic's `include_object` for a database of `dialect`: the models' objects built there. An
+    index declared for one dialect only (`Index(...).ddl_if(dialect=...)`) is not expected on the
+    others; Alembic's comparison does not read `ddl_if` itself."""
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return reflected or condition is None or condition.dialect in (None, dialect)
+    return include
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest migration of the code (read once per process)."""

@@ -16,7 +16,8 @@ from partnerflow.models.work import optional_timestamp
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),
+                      Index("ix_notification_partnership", "partnership_id", "created_at"))  # a timeline
     id: str = Field(primary_key=True, max_length=40)  # "msg_" + 32 hex digits
     dedup_key: str = Field(unique=True, max_length=240)
     event: str  # task.opened, task.reminder, task.escalated, gate.ready, phase.changed, digest

@@ -14,7 +14,15 @@ class GateReview(SQLModel, table=True):
     written again: `checked_at` / `checked_as_of` record when it was last confirmed."""
 
     __tablename__ = "gate_review"
-    __table_args__ = (Index("ix_gate_review_latest", "partnership_id", "gate", "id"),)
+    # "the latest review per (partnership, gate)" and what the portfolio counts and filters of it,
+    # read from the index alone: phase, passed and blockers with the key. PostgreSQL holds blockers
+    # as INCLUDE (json has no b-tree order); SQLite has no INCLUDE, so they are key columns there.
+    __table_args__ = (
+        Index("ix_gate_review_latest", "partnership_id", "gate", "id", "phase", "passed",
+              postgresql_include=["blockers"]).ddl_if(dialect="postgresql"),
+        Index("ix_gate_review_latest", "partnership_id", "gate", "id", "phase", "passed", "blockers")
+        .ddl_if(dialect="sqlite"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id")
     gate: str

@@ -14,7 +14,7 @@ PARTS: dict[str, tuple[str, ...]] = {  # the parts of a Message each channel del
 }
 CHANNELS = tuple(PARTS)
 # the events a notification tells of, each with its templates in templates/notifications/
-TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated", "task.unassigned")  # they link to their task
+TASK_EVENTS = ("task.opened", "task.reminder", "task.escalated", "task.unassigned", "task.link")  # they link to their task
 EVENTS = (*TASK_EVENTS, "gate.ready", "phase.changed", "digest", "sign_in")
 
 

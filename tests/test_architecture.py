@@ -73,11 +73,11 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
                "run_in_process", "sweep_deadlines"}),
     ("engine", {"AccessRefused", "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor",
-              "request_sign_in", "sign_in", "session_of", "sign_token", "read_token", "ChannelRefused", "sign_in_link_for",
-              "supply_evidence", "may_change_evidence", "task_detail", "usable_link", "PRACTICES", "EVIDENCE_SECTIONS", "LIST_SECTIONS",
+              "request_sign_in", "sign_in", "session_of", "sign_out", "sign_token", "read_token", "ChannelRefused", "sign_in_link_for",
+              "supply_evidence", "may_change_evidence", "task_detail", "usable_link", "resend_task_link", "PRACTICES", "EVIDENCE_SECTIONS", "LIST_SECTIONS", "FIRST_DAY", "LAST_DAY",
               "PARTNERSHIP_SORTS", "STATES",
-              "EVIDENCE_OF_PRACTICE", "gate_queue", "vote_standing", "partnership_rows", "portfolio_overview",
-              "readable", "partnership_view", "policy_document", "DocumentError", "Conflict", "DEFAULT_POLICY", "DatabaseNotReady", "DecisionOutcome",
+              "EVIDENCE_OF_PRACTICE", "gate_queue", "vote_standing", "partnership_rows", "portfolio_overview", "OverviewCache",
+              "readable", "partnership_view", "review_listing", "policy_document", "DocumentError", "Conflict", "DEFAULT_POLICY", "DatabaseNotReady", "DecisionOutcome",
               "DecisionRefused", "DispatchReport", "ImportSummary", "InvalidDocument", "LinkRefused",
               "MemberRefused", "NotFound", "PHASES", "PHASE_NAMES", "Policy", "ReviewReport", "Settings",
               "SettingsError", "SweepReport", "TaskRefused", "VERDICTS", "add_channel", "batches_to_review",
@@ -94,7 +94,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("engine.phases", {"Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "VERDICTS",
                      "batches_to_review", "decide", "partnership_history", "partnership_status", "plan_batches",
                      "portfolio", "review_all", "review_batch", "review_summary", "what_if", "gate_queue",
-                     "vote_standing", "partnership_rows", "portfolio_overview", "readable", "partnership_view",
+                     "vote_standing", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
                      "PARTNERSHIP_SORTS"}),
     ("engine.work", {"MemberRefused", "Opened", "Reconciled", "Removal", "TaskRefused", "Wanted", "cancel_for",
                    "complete", "complete_by_link", "delegate", "open_condition", "open_conditions", "reassign",
@@ -104,7 +104,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
                             "dispatch_batch", "drain", "enqueue", "notification_listing", "remove_channel", "reseal",
                             "retry_notifications", "secret_of", "sweep", "target_problem", "tasks_opened",
                             "transitions_applied", "verify_link", "usable_link", "write_channels", "request_sign_in", "sign_in",
-                            "session_of", "sign_in_link_for", "sign_token", "read_token"}),
+                            "session_of", "sign_out", "sign_in_link_for", "sign_token", "read_token", "resend_task_link"}),
 ])
 def test_public_faces_are_pinned(package, exported):
     module = importlib.import_module(f"partnerflow.{package}")

@@ -186,13 +186,14 @@ def contexts(typed: str) -> dict[str, dict]:
     return {
         "task.opened": task,
         "task.reminder": task,
+        "task.link": {**task, "days": 30},
         "task.escalated": {**task, "level": 1, "assignee": typed},
         "task.unassigned": {**task, "role": typed},
         "gate.ready": {"partnership": partnership, "gate": "alignment-to-execution"},
         "phase.changed": {"partnership": partnership, "phase": "execution", "from_phase": "alignment",
                           "gate": "alignment-to-execution"},
         "digest": {"tasks": [digest_task], "date": AS_OF.isoformat()},
-    }
+    }  # `sign_in` is left out: it shows nothing anyone typed (a fixed sentence and its link)
 
 
 def messages(samples: Samples) -> list[tuple[str, Message]]:

@@ -39,6 +39,8 @@ LIST_SECTIONS = Literal[engine.LIST_SECTIONS]  # type: ignore[valid-type]
 PHASES = Literal[engine.PHASES]  # type: ignore[valid-type]
 STATES = Literal[engine.STATES]  # type: ignore[valid-type]
 SORTS = Literal[engine.PARTNERSHIP_SORTS]  # type: ignore[valid-type]
+FIRST_DAY, LAST_DAY = engine.FIRST_DAY, engine.LAST_DAY  # the dates evidence may carry (docs/import-format.md)
+WORDS = r"\S"  # at least one visible character: a blank reason or note is invalid (422), not refused (403)
 
 
 def policy() -> engine.Policy:
@@ -73,8 +75,8 @@ class PartnershipPage(BaseModel):
 
 class Decision(BaseModel):
     verdict: Literal[engine.VERDICTS]  # type: ignore[valid-type]
-    reason: str = Field(min_length=1, max_length=2000)
-    condition: str | None = Field(None, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=WORDS)
+    condition: str | None = Field(None, max_length=2000, pattern=WORDS)
 
 
 class DecisionResult(BaseModel):
@@ -87,7 +89,7 @@ class DecisionResult(BaseModel):
 
 
 class Completion(BaseModel):
-    note: str = Field(min_length=1, max_length=2000)
+    note: str = Field(min_length=1, max_length=2000, pattern=WORDS)
 
 
 class Reassignment(BaseModel):
@@ -139,11 +141,40 @@ def list_partnerships(actor: Actor = Depends(api_actor), program: str | None = Q
 
 
 @router.get("/partnerships/{key}", response_model=dict[str, Any], responses=ERRORS)
-def read_partnership(key: str, actor: Actor = Depends(api_actor), as_of: date | None = None) -> dict:
+def read_partnership(key: str, actor: Actor = Depends(api_actor),
+                     as_of: date | None = Query(None, ge=FIRST_DAY, le=LAST_DAY)) -> dict:
     with engine.transaction() as session:
         view = engine.partnership_view(session, policy(), key[:100], viewer=actor, as_of=as_of or engine.today())
     return {**view["status"], "practices": [{"practice": p.practice.key, "status": p.status, "missing": list(p.missing)}
                                             for p in view["practices"]], "open_tasks": view["tasks"]}
+
+
+class Review(BaseModel):
+    id: int
+    gate: str
+    phase: str
+    policy_version: str
+    as_of: str
+    passed: bool
+    blockers: list[str]
+    results: list[dict[str, Any]]
+    created_at: str
+    checked_at: str
+    checked_as_of: str
+
+
+class ReviewPage(BaseModel):
+    reviews: list[Review]
+    next_before: int | None = Field(description="pass as `before` for the next (older) page; null on the last")
+
+
+@router.get("/partnerships/{key}/reviews", response_model=ReviewPage, responses=ERRORS)
+def list_reviews(key: str, actor: Actor = Depends(api_actor),
+                 before: int | None = Query(None, ge=1, le=2**31 - 1),  # a review id: a database integer
+                 limit: int = Query(20, ge=1, le=100)) -> dict:
+    """The partnership's gate reviews, newest first, with each criterion's result and explanation."""
+    with engine.transaction() as session:
+        return engine.review_listing(session, key[:100], viewer=actor, before=before, limit=limit)
 
 
 @router.put("/partnerships/{key}/evidence/{section}", response_model=Summary, responses=ERRORS)

@@ -5,7 +5,7 @@ from importlib.resources import files
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from partnerflow import __version__
+from partnerflow import __version__, engine
 from partnerflow.web import api, gates, pages, signin, tasks
 from partnerflow.web.errors import HANDLED, handle
 from partnerflow.web.security import Guard
@@ -15,6 +15,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Partnerflow", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="Phase-gated business partnerships: the portfolio, gates, tasks and evidence.")
+    app.state.overviews = engine.OverviewCache()  # the portfolio's overview, until the portfolio changes
     for kind in HANDLED:
         app.add_exception_handler(kind, handle)
     app.mount("/static", StaticFiles(directory=str(files("partnerflow.web") / "static")), name="static")

@@ -48,8 +48,8 @@ def session_visitor(request: Request) -> Signed | None:
     if not token:
         return None
     try:
-        person_id, nonce = engine.session_of(secret(), token, now=engine.now())
         with engine.transaction() as session:
+            person_id, nonce = engine.session_of(session, secret(), token, now=engine.now())
             return Signed(engine.actor(session, person_id), nonce)
     except (engine.LinkRefused, engine.AccessRefused):
         return None

@@ -30,7 +30,7 @@ def portfolio(request: Request, program: str | None = Query(None, max_length=100
     filters = {k: v or None for k, v in dict(program=program, phase=phase, state=state, blocker=blocker, owner=owner,
                                              text=text).items()}
     with engine.transaction() as session:
-        overview = engine.portfolio_overview(session, policy(), as_of=engine.today())
+        overview = request.app.state.overviews.overview(session, policy(), as_of=engine.today())
         try:
             table = engine.partnership_rows(session, **filters, sort=sort, descending=descending, page=page)
             problem = None
@@ -42,7 +42,8 @@ def portfolio(request: Request, program: str | None = Query(None, max_length=100
 
 
 @router.get("/partnerships/{key}")
-def partnership(request: Request, key: str, as_of: date | None = None) -> Response:
+def partnership(request: Request, key: str,
+                as_of: date | None = Query(None, ge=engine.FIRST_DAY, le=engine.LAST_DAY)) -> Response:
     visitor = signed_in(request)
     with engine.transaction() as session:
         view = engine.partnership_view(session, policy(), key[:100], viewer=visitor.actor,

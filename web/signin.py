@@ -17,37 +17,42 @@ router = APIRouter()
 PRE = "pf_pre"
 
 
-def _page(request: Request, name: str, **context) -> Response:
+def pre_page(request: Request, name: str, *, status: int = 200, **context) -> Response:
+    """A page whose forms work before a session exists: their CSRF token is the HMAC of the
+    visitor's `pf_pre` cookie (set here when missing). Also the task link's refusal page uses it."""
     nonce = request.cookies.get(PRE) or secrets.token_hex(16)
-    response = HTMLResponse(render(name, visitor=None, csrf=csrf_token(f"pre\x1f{nonce}"), **context))
+    response = HTMLResponse(render(name, visitor=None, csrf=csrf_token(f"pre\x1f{nonce}"), **context),
+                            status_code=status)
     response.set_cookie(PRE, nonce, max_age=3600, **cookie_options())
     return response
 
 
-def _check_pre(request: Request, given: str | None) -> None:
-    check_csrf(given, f"pre\x1f{request.cookies.get(PRE, '')}")
+def check_pre(request: Request, given: str | None) -> None:
+    """Refuse (AccessRefused, 403) a form of a pre_page not sent with the visitor's `pf_pre` cookie."""
+    nonce = request.cookies.get(PRE)
+    check_csrf(given if nonce else None, f"pre\x1f{nonce or ''}")
 
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, token: str | None = None) -> Response:
     if token:  # the link from the notification: a page with a button (a GET changes nothing)
-        return _page(request, "sign_in_confirm.html.j2", token=token[:2000])
-    return _page(request, "sign_in.html.j2", sent=False, email="")
+        return pre_page(request, "sign_in_confirm.html.j2", token=token[:2000])
+    return pre_page(request, "sign_in.html.j2", sent=False, email="")
 
 
 @router.post("/sign-in")
 def request_link(request: Request, email: str = Form(..., max_length=320),
                  csrf_token: str = Form("", max_length=200)) -> Response:
-    _check_pre(request, csrf_token)
+    check_pre(request, csrf_token)
     with engine.transaction() as session:
         engine.request_sign_in(session, email.strip(), now=engine.now())
-    return _page(request, "sign_in.html.j2", sent=True, email=email.strip())
+    return pre_page(request, "sign_in.html.j2", sent=True, email=email.strip())
 
 
 @router.post("/sign-in/confirm")
 def confirm(request: Request, token: str = Form(..., max_length=2000),
             csrf_token: str = Form("", max_length=200)) -> Response:
-    _check_pre(request, csrf_token)
+    check_pre(request, csrf_token)
     with engine.transaction() as session:
         cookie = engine.sign_in(session, token, secret=secret(), now=engine.now())
     response = RedirectResponse("/", status_code=303)
@@ -60,6 +65,8 @@ def confirm(request: Request, token: str = Form(..., max_length=2000),
 def sign_out(request: Request, csrf_token: str = Form("", max_length=200)) -> Response:
     visitor = signed_in(request)
     check_csrf(csrf_token, visitor.nonce)
+    with engine.transaction() as session:  # the session ends for good, not only in this browser
+        engine.sign_out(session, secret(), request.cookies.get(COOKIE, ""), now=engine.now())
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

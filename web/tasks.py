@@ -3,8 +3,14 @@
 With `?token=` (the notification's link) the page needs no sign-in and acts only as the person
 the link was made for; its forms carry the token and a CSRF token derived from it. Signed in,
 the page acts as the session's person. Either way the engine decides who may act.
+
+A link refused (used, expired, changed, or its person no longer on the task) answers the error
+page with its status (410/403) and a button asking for a fresh link; that form works before any
+session (the sign-in form's `pf_pre` cookie), and the link goes to the task's current assignee,
+never to whoever pressed it.
 """
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -12,6 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from partnerflow import engine
 from partnerflow.web.auth import Signed, check_csrf, csrf_token, secret, signed_in
+from partnerflow.web.errors import problem_of
+from partnerflow.web.signin import check_pre, pre_page
 from partnerflow.web.templating import render
 
 router = APIRouter()
@@ -46,12 +54,27 @@ def _task_page(acting: Acting, task_id: TaskId, *, problem=None, evidence: str =
     return HTMLResponse(html, status_code=status)
 
 
+def _fresh_link_offered(route):
+    """A task link's route: when the link is refused, its error page offers a fresh link."""
+    @functools.wraps(route)
+    def offering(**kwargs) -> Response:
+        try:
+            return route(**kwargs)
+        except engine.LinkRefused as refused:
+            found = problem_of(refused)
+            return pre_page(kwargs["request"], "error.html.j2", status=found.status, problem=found,
+                            fresh_link=kwargs["task_id"])
+    return offering
+
+
 @router.get("/tasks/{task_id}")
+@_fresh_link_offered
 def task_page(request: Request, task_id: TaskId, token: str | None = None) -> Response:
     return _task_page(Acting(request, token), task_id)
 
 
 @router.post("/tasks/{task_id}/done")
+@_fresh_link_offered
 def task_done(request: Request, task_id: TaskId, note: str = Form("", max_length=MAX_NOTE),
               token: str | None = Form(None, max_length=2000), csrf_token: str = Form("", max_length=200)) -> Response:
     acting = Acting(request, token)
@@ -68,6 +91,7 @@ def task_done(request: Request, task_id: TaskId, note: str = Form("", max_length
 
 
 @router.post("/tasks/{task_id}/evidence")
+@_fresh_link_offered
 def task_evidence(request: Request, task_id: TaskId, evidence: str = Form(..., max_length=MAX_EVIDENCE),
                   token: str | None = Form(None, max_length=2000),
                   csrf_token: str = Form("", max_length=200)) -> Response:
@@ -88,6 +112,16 @@ def task_evidence(request: Request, task_id: TaskId, evidence: str = Form(..., m
     engine.review_all(engine.ready_engine(), engine.policy_in_force(settings.policy_path), moment.date(),
                       batch_size=settings.review_batch_size, keys=[task["partnership"]["key"]], now=moment)
     return RedirectResponse(_back(task_id, acting.token), status_code=303)
+
+
+@router.post("/tasks/{task_id}/fresh-link")
+def fresh_link(request: Request, task_id: TaskId, csrf_token: str = Form("", max_length=200)) -> Response:
+    """Send the task's current assignee a fresh link (if the task is open, at most one every few
+    minutes). The answer is the same whether a link went out or not: it tells nothing of the task."""
+    check_pre(request, csrf_token)
+    with engine.transaction() as session:
+        engine.resend_task_link(session, task_id, now=engine.now())
+    return HTMLResponse(render("fresh_link.html.j2", visitor=None, csrf=None))
 
 
 def _back(task_id: TaskId, token: str | None) -> str:

@@ -19,12 +19,13 @@ from partnerflow.engine.notifications.dispatch import DispatchReport, dispatch_a
 from partnerflow.engine.notifications.links import ActionLink, LinkRefused, consume_link, read_token, sign_token, usable_link, verify_link
 from partnerflow.engine.notifications.notices import context_of, tasks_opened, transitions_applied
 from partnerflow.engine.notifications.outbox import Outgoing, enqueue, notification_listing, retry_notifications
-from partnerflow.engine.notifications.signin import request_sign_in, session_of, sign_in, sign_in_link_for
+from partnerflow.engine.notifications.resend import resend_task_link
+from partnerflow.engine.notifications.signin import request_sign_in, session_of, sign_in, sign_in_link_for, sign_out
 
 __all__ = [
     "ActionLink", "add_channel", "channel_listing", "ChannelRefused", "consume_link", "context_of", "dispatch_all",
     "dispatch_batch", "DispatchReport", "drain", "enqueue", "LinkRefused", "notification_listing", "Outgoing",
     "remove_channel", "reseal", "retry_notifications", "secret_of", "sweep", "SweepReport", "target_problem",
-    "tasks_opened", "transitions_applied", "verify_link", "usable_link", "write_channels", "request_sign_in", "sign_in", "session_of", "sign_in_link_for",
-    "sign_token", "read_token",
+    "tasks_opened", "transitions_applied", "verify_link", "usable_link", "write_channels", "request_sign_in", "sign_in", "session_of", "sign_out", "sign_in_link_for",
+    "sign_token", "read_token", "resend_task_link",
 ]

@@ -17,7 +17,7 @@ from partnerflow.engine import audit
 from partnerflow.engine.lookup import NotFound, person_by_email
 from partnerflow.engine.notifications.links import LinkRefused, consume_nonce, read_token, sign_token
 from partnerflow.engine.notifications.outbox import Outgoing, enqueue
-from partnerflow.models import Notification, Person
+from partnerflow.models import Notification, Person, UsedLink
 
 SIGN_IN_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -72,9 +72,21 @@ def session_token(secret: str, person_id: int, *, now: datetime) -> str:
     return sign_token(secret, "session", {"person_id": person_id}, expires_at=now + SESSION_LIFETIME)
 
 
-def session_of(secret: str, token: str, *, now: datetime) -> tuple[int, str]:
-    """(person id, session nonce) of a live session token; LinkRefused otherwise."""
+def session_of(session: Session, secret: str, token: str, *, now: datetime) -> tuple[int, str]:
+    """(person id, session nonce) of a live session token: signed, not expired, not signed out.
+    LinkRefused otherwise."""
     fields = read_token(secret, "session", token, now=now)
     if not isinstance(fields.get("person_id"), int) or not isinstance(fields.get("nonce"), str):
         raise LinkRefused("the session is not valid")
+    if session.get(UsedLink, fields["nonce"][:64]) is not None:
+        raise LinkRefused("the session was signed out")
     return fields["person_id"], fields["nonce"]
+
+
+def sign_out(session: Session, secret: str, token: str, *, now: datetime) -> None:
+    """End a session for good: its nonce is recorded as used, so the token (a copy of the cookie
+    included) is refused from now on, not only forgotten by the browser. Flushes; the caller commits."""
+    person_id, nonce = session_of(session, secret, token, now=now)
+    consume_nonce(session, nonce, now=now)
+    person = session.get(Person, person_id)
+    audit.record(session, "sign_out", actor=person.email if person else "unknown", at=now)

@@ -8,16 +8,16 @@ notifications wings; nothing imports it but the engine's face.
 from partnerflow.engine.phases.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide, gate_queue, vote_standing
 from partnerflow.engine.phases.history import partnership_history
 from partnerflow.engine.phases.overview import SORTS as PARTNERSHIP_SORTS
-from partnerflow.engine.phases.overview import partnership_rows, portfolio_overview
+from partnerflow.engine.phases.overview import OverviewCache, partnership_rows, portfolio_overview
 from partnerflow.engine.phases.reports import review_summary
 from partnerflow.engine.phases.review import ReviewReport, batches_to_review, plan_batches, review_all, review_batch
 from partnerflow.engine.phases.status import partnership_status, portfolio
 from partnerflow.engine.phases.transitions import Conflict
-from partnerflow.engine.phases.view import partnership_view, readable
+from partnerflow.engine.phases.view import partnership_view, readable, review_listing
 from partnerflow.engine.phases.whatif import what_if
 
 __all__ = [
     "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
-    "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "partnership_rows", "portfolio_overview", "readable", "partnership_view",
+    "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

@@ -14,13 +14,14 @@ should a new policy version rename a gate (the reviews of the old name stay).
 
 import math
 import re
+import threading
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, exists, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlmodel import Session
 
 from partnerflow.gates import PHASES, PRACTICE_BY_KEY, STATES, Gate, Policy
-from partnerflow.models import GateReview, Partnership, Person, Program, Task
+from partnerflow.models import AuditEvent, GateReview, Partnership, Person, Program, Task
 
 PARTNERSHIP, REVIEW, TASK = Partnership.__table__.c, GateReview.__table__.c, Task.__table__.c
 PROGRAM, PERSON = Program.__table__.c, Person.__table__.c
@@ -71,21 +72,55 @@ def portfolio_overview(session: Session, policy: Policy, *, as_of: date, limit: 
     }
 
 
+def portfolio_version(session: Session) -> tuple[int, ...]:
+    """A number that changes whenever the overview may: the highest id of the gate reviews, tasks,
+    partnerships and audit events. Every change the overview counts is one of those rows: a review
+    written, a task opened, a partnership created, and every other change (a phase or state change,
+    a task closed, done, cancelled or reassigned, a person imported) writes its audit event in the
+    same transaction. Four primary-key maxima: microseconds at any size."""
+    tables = (GateReview, Task, Partnership, AuditEvent)
+    return tuple(int(n or 0) for n in session.execute(
+        select(*(select(func.max(t.__table__.c.id)).scalar_subquery() for t in tables))).one())
+
+
+class OverviewCache:
+    """The last overview computed, served again until the portfolio changes (`portfolio_version`),
+    the day (`as_of`) or the policy does. At 100,000 partnerships the overview's queries take a
+    few hundred milliseconds and the check a fraction of one: a page a program office reloads
+    all day pays the queries once per change. Thread-safe; one per web application."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._policy: Policy | None = None
+        self._overview: dict | None = None
+
+    def overview(self, session: Session, policy: Policy, *, as_of: date, limit: int = 20) -> dict:
+        key = (portfolio_version(session), as_of, limit)
+        with self._lock:
+            if key == self._key and policy is self._policy:
+                return self._overview
+        overview = portfolio_overview(session, policy, as_of=as_of, limit=limit)
+        with self._lock:
+            self._key, self._policy, self._overview = key, policy, overview
+        return overview
+
+
 def _is_latest():
     """No newer review of the same partnership and gate exists: the review is the latest, the highest
     `gate_review.id` per (partnership_id, gate). Written as NOT EXISTS (rather than joining to a
     max-id GROUP BY) so that an index holding the columns read, (partnership_id, gate, id, phase,
     passed, blockers), can answer it without reading the wide review rows (`results` is ~2 kB)."""
     newer = GateReview.__table__.alias("newer_review")
-    return ~exists().where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.gate == REVIEW.gate,
-                           newer.c.id > REVIEW.id)
+    return ~select(newer.c.id).where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.gate == REVIEW.gate,
+                                     newer.c.id > REVIEW.id).exists()
 
 
 def _is_latest_of_phase():
     """No newer review of the same partnership in the same phase exists (see the module's docstring)."""
     newer = GateReview.__table__.alias("newer_review")
-    return ~exists().where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.phase == REVIEW.phase,
-                           newer.c.id > REVIEW.id)
+    return ~select(newer.c.id).where(newer.c.partnership_id == REVIEW.partnership_id, newer.c.phase == REVIEW.phase,
+                                     newer.c.id > REVIEW.id).exists()
 
 
 def _gate_outcomes(session: Session, gate: Gate) -> dict:
@@ -277,8 +312,9 @@ def _filters(*, program, phase, state, blocker, owner, text, dialect: str) -> li
         if not isinstance(blocker, str) or not _CRITERION_ID.match(blocker):
             raise ValueError(f"blocker must be a criterion id (lower-case letters, digits and dashes), "
                              f"not {blocker!r}")
-        filters.append(exists().where(REVIEW.partnership_id == PARTNERSHIP.id, REVIEW.phase == PARTNERSHIP.phase,
-                                      _is_latest_of_phase(), cast(REVIEW.blockers, String).like(f'%"{blocker}"%')))
+        filters.append(select(REVIEW.id).where(  # SELECT id, not *: SQLite then answers from the index alone
+            REVIEW.partnership_id == PARTNERSHIP.id, REVIEW.phase == PARTNERSHIP.phase, _is_latest_of_phase(),
+            cast(REVIEW.blockers, String).like(f'%"{blocker}"%')).exists())
     if text is not None:
         _bounded("text", text, MAX_TEXT)
         words = text.strip()
@@ -339,4 +375,4 @@ def _rows(session: Session, ids: list[int]) -> list[dict]:
             for row in (found[i] for i in ids)]
 
 
-__all__ = ["SORTS", "partnership_rows", "portfolio_overview"]
+__all__ = ["SORTS", "OverviewCache", "partnership_rows", "portfolio_overview", "portfolio_version"]

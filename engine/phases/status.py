@@ -80,7 +80,13 @@ def partnership_status(session: Session, policy: Policy, key: str, as_of: date |
     as_of = as_of or clock.today()
     partnership = partnership_by_key(session, key)
     snapshot = load_snapshots(session.connection(), [partnership.id], include_terminated=True)[0]
-    evaluation = evaluate(policy, snapshot, as_of)
+    return status_of(session, policy, partnership, snapshot, evaluate(policy, snapshot, as_of),
+                     evaluate_monitors(policy, snapshot, as_of), as_of)
+
+
+def status_of(session: Session, policy: Policy, partnership: Partnership, snapshot, evaluation, monitors,
+              as_of: date) -> dict:
+    """partnership_status of a partnership whose snapshot is loaded and evaluated already."""
     gate = policy.gate_from(partnership.phase)
     people = {p.id: p for p in session.query(Person).filter(Person.id.in_([partnership.owner_id,
                                                                              partnership.sponsor_id]))}
@@ -98,7 +104,7 @@ def partnership_status(session: Session, policy: Policy, key: str, as_of: date |
             "passed": evaluation.passed, "should_score": list(evaluation.should_score),
             "criteria": [_criterion(r) for r in evaluation.results],
         },
-        "monitors": [_criterion(r) for r in evaluate_monitors(policy, snapshot, as_of)],
+        "monitors": [_criterion(r) for r in monitors],
         "response_time": _response_time(policy, snapshot, as_of),
         "open_conditions": open_conditions(session, partnership.id),  # conditional go's open tasks
         "last_review": None if last is None else {

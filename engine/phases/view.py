@@ -14,7 +14,7 @@ from partnerflow.engine.access import AccessRefused, Actor
 from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.engine.phases.decisions import vote_standing
 from partnerflow.engine.phases.history import partnership_history
-from partnerflow.engine.phases.status import partnership_status
+from partnerflow.engine.phases.status import status_of
 from partnerflow.engine.work import task_listing
 from partnerflow.gates import Policy, evaluate, evaluate_monitors, practice_statuses
 from partnerflow.models import GateReview, Notification, Partnership, PartnershipParty, load_snapshots
@@ -39,7 +39,7 @@ def partnership_view(session: Session, policy: Policy, key: str, *, viewer: Acto
     evaluation = evaluate(policy, snapshot, as_of)
     monitors = evaluate_monitors(policy, snapshot, as_of)
     return {
-        "status": partnership_status(session, policy, key, as_of),
+        "status": status_of(session, policy, partnership, snapshot, evaluation, monitors, as_of),
         "practices": practice_statuses(policy, partnership.phase, evaluation, monitors),
         "metrics": [{"key": m.key, "name": m.name, "target": m.target, "direction": m.direction, "unit": m.unit,
                      "measurements": [(x.period_end, x.value) for x in m.measurements]} for m in snapshot.metrics],
@@ -47,6 +47,30 @@ def partnership_view(session: Session, policy: Policy, key: str, *, viewer: Acto
         "votes": vote_standing(session, policy, partnership) if partnership.state == "ready" else None,
         "timeline": timeline(session, partnership),
     }
+
+
+MOST_REVIEWS = 100
+
+
+def review_listing(session: Session, key: str, *, viewer: Actor, before: int | None = None,
+                   limit: int = 20) -> dict:
+    """The partnership's gate reviews, newest first, each with every criterion's result and
+    explanation: `limit` of them (1 to MOST_REVIEWS) older than the review id `before`, and the
+    cursor for the next page (None on the last)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MOST_REVIEWS:
+        raise ValueError(f"limit must be a whole number from 1 to {MOST_REVIEWS}, not {limit!r}")
+    partnership = readable(session, viewer, key)
+    query = select(reviews.id, reviews.gate, reviews.phase, reviews.policy_version, reviews.as_of, reviews.passed,
+                   reviews.blockers, reviews.results, reviews.created_at, reviews.checked_at, reviews.checked_as_of
+                   ).where(reviews.partnership_id == partnership.id)
+    if before is not None:
+        query = query.where(reviews.id < before)
+    rows = session.execute(query.order_by(reviews.id.desc()).limit(limit + 1)).all()
+    found = [{"id": r.id, "gate": r.gate, "phase": r.phase, "policy_version": r.policy_version,
+              "as_of": r.as_of.isoformat(), "passed": r.passed, "blockers": list(r.blockers), "results": r.results,
+              "created_at": r.created_at.isoformat(), "checked_at": r.checked_at.isoformat(),
+              "checked_as_of": r.checked_as_of.isoformat()} for r in rows[:limit]]
+    return {"reviews": found, "next_before": found[-1]["id"] if len(rows) > limit else None}
 
 
 def timeline(session: Session, partnership: Partnership) -> list[dict]:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from partnerflow.engine import audit, clock
-from partnerflow.engine.lookup import NotFound, person_by_email
+from partnerflow.engine.lookup import NotFound, partnership_by_key, person_by_email
 from partnerflow.engine.notifications import LinkRefused, Outgoing, consume_link, context_of, enqueue, verify_link
 from partnerflow.gates import EVIDENCE_OF_PRACTICE, PRACTICE_BY_KEY
 from partnerflow.models import Partnership, Party, Person, Task
@@ -120,10 +120,10 @@ def task_listing(session: Session, *, owner: str | None = None, overdue: bool = 
                  .order_by(T.due_on, T.id))
     if status != "all":
         statement = statement.where(T.status == status)
-    if owner:
-        statement = statement.where(PE.id == person_by_email(session, owner).id)
+    if owner:  # on the task's own columns, so the database picks the index of that column
+        statement = statement.where(T.assignee_id == person_by_email(session, owner).id)
     if partnership:
-        statement = statement.where(P.key == partnership)
+        statement = statement.where(T.partnership_id == partnership_by_key(session, partnership).id)
     if task is not None:
         statement = statement.where(T.id == task)
     if overdue:

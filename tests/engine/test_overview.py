@@ -11,8 +11,9 @@ from math import ceil
 import pytest
 from sqlalchemy import update
 
-from partnerflow.engine.phases.overview import SORTS, partnership_rows, portfolio_overview
+from partnerflow.engine.phases.overview import SORTS, OverviewCache, partnership_rows, portfolio_overview
 from partnerflow.engine.phases.status import partnership_status
+from partnerflow.engine.work import complete
 from partnerflow.gates import PHASES, PRACTICE_BY_KEY, STATES
 from partnerflow.models import BusinessCase, CommunicationPlan, Partnership, Person, Program, Task, session_scope
 from tests import factories
@@ -366,3 +367,45 @@ def test_the_longest_text_and_page_allowed_are_searched(engine):
     assert rows(engine, text="x" * 200)["total"] == 0
     assert rows(engine, text="Partnership " + "x" * 188)["rows"] == []
     assert rows(engine, per_page=200)["total"] == 3
+
+
+# --- the overview kept between page loads ----------------------------------------------------------------------
+
+
+def test_the_kept_overview_is_served_until_the_portfolio_changes(engine, frozen_clock):
+    """The portfolio page keeps its overview; every change a program office would see (a review,
+    a decision, a task done, a kill, the next day) gives the same numbers as computing it afresh."""
+    portfolio(engine)
+    kept = OverviewCache()
+
+    def served(as_of=AS_OF) -> dict:
+        with session_scope(engine) as session:
+            return kept.overview(session, POLICY, as_of=as_of)
+
+    first = served()
+    assert served() is first  # nothing changed: not computed again
+    review(engine)
+    reviewed = served()
+    assert reviewed is not first and reviewed == overview(engine) != first
+    later = AS_OF + timedelta(days=60)  # tasks fall overdue with the days, without any write
+    assert served(later) == overview(engine, as_of=later) != reviewed
+    assert served(later)["overdue_by_owner"]["tasks"] > reviewed["overdue_by_owner"]["tasks"] == 0
+    before = served()
+    for change in (lambda: [decide(engine, "acme-supply", "go", by) for by in (GINA, GRACE)],
+                   lambda: done_one(engine),
+                   lambda: decide(engine, "empty", "kill", GINA, reason="Never started")):
+        change()
+        now = served()
+        assert now is not before and now == overview(engine)
+        assert served() is now
+        before = now
+
+
+def done_one(engine) -> None:
+    """The first open task, marked done by its partnership's owner."""
+    with session_scope(engine) as session:
+        task = session.query(Task).filter_by(status="open").order_by(Task.id).first()
+        task_id = task.id
+        owner = session.get(Person, session.get(Partnership, task.partnership_id).owner_id)
+        complete(session, task_id, by=owner.email, note="Handled", now=NOW)
+        session.commit()

@@ -171,3 +171,61 @@ def test_an_owner_follows_the_email_link_supplies_the_evidence_and_the_task_clos
     page.goto(f"{base}/partnerships/empty")
     assert page.locator("svg [data-practice='business_objective']").get_attribute("data-status") == "partly_met"
     page.close()
+
+
+FOCUS_SHOWN = """() => { const s = getComputedStyle(document.activeElement);
+                         return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"""
+
+
+def tab_to(page, target, *, back: bool = False) -> None:
+    """Tab (Shift+Tab when `back`) until `target` has the focus, each stop showing it; at most 40 stops."""
+    for _ in range(40):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        assert page.evaluate(FOCUS_SHOWN) or page.evaluate("document.activeElement === document.body")
+    raise AssertionError(f"{target} is not reachable with the keyboard")
+
+
+def press_key(page, key: str, url) -> None:
+    """Press `key` on the focused link or button, and wait for the page it opens at `url`."""
+    with page.expect_navigation(url=url):
+        page.keyboard.press(key)
+
+
+def test_an_owner_signs_in_and_marks_a_task_done_with_the_keyboard_alone(engine, live, browser):
+    base, mailbox = live
+    portfolio(engine)
+    reachable_by_email(engine)
+    review(engine)
+    owner = "sam@northwind.example"
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+    page.goto(f"{base}/sign-in")
+    tab_to(page, page.get_by_label("Email address"))
+    page.keyboard.type(owner)
+    tab_to(page, page.get_by_role("button", name="Send me a sign-in link"))
+    page.keyboard.press("Enter")
+    page.get_by_role("status").wait_for()
+    deliver()
+    page.goto(link_in(mailbox, owner, "/sign-in?token="))  # opened from the email
+    tab_to(page, page.get_by_role("button", name="Sign in"))
+    press_key(page, "Space", f"{base}/")
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="My tasks"))
+    press_key(page, "Enter", f"{base}/me/tasks")
+    tab_to(page, page.locator("main table a[href^='/tasks/']").first)
+    press_key(page, "Enter", re.compile(r".*/tasks/\d+$"))
+
+    # every control of the page is a stop of the Tab order, shown when focused, and labelled
+    controls = page.locator("main :is(input:not([type=hidden]), textarea, button, select)")
+    assert controls.count() == 4  # the evidence and its button, the note and its button
+    for i in range(controls.count()):
+        tab_to(page, controls.nth(i))
+    for label in ("Evidence (YAML)", "What was done"):
+        assert page.get_by_label(label).count() == 1
+    tab_to(page, page.get_by_label("What was done"), back=True)
+    page.keyboard.type("Business case approved by the sponsor")
+    tab_to(page, page.get_by_role("button", name="Mark done"))
+    press_key(page, "Space", re.compile(r".*/tasks/\d+$"))
+    assert f"Status done — by {owner}" in " ".join(page.inner_text("main").split())
+    page.close()

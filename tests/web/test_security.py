@@ -173,3 +173,18 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(client, revie
     assert [r.status_code for r in (in_json, in_query, in_form)] == [400, 400, 400]
     assert in_json.json()["error"]["code"] == "bad_request"
     assert audit_count(engine) == before
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(client, reviewed):
+    """A cookie copied before signing out (another tab, a stolen copy) no longer signs anyone in."""
+    signed_in_as(client, GRACE)
+    cookie = client.cookies.get("pf_session")
+    portfolio = client.get("/")
+    assert portfolio.status_code == 200
+    bye = client.post("/sign-out", data={"csrf_token": csrf_of(portfolio.text)}, follow_redirects=False)
+    assert bye.status_code == 303 and bye.headers["location"] == "/sign-in"
+    client.cookies.set("pf_session", cookie)
+    again = client.get("/", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/sign-in")
+    with session_scope(face.get_engine()) as session:
+        assert session.exec(select(AuditEvent.actor).where(AuditEvent.kind == "sign_out")).all() == [GRACE]
