@@ -5,7 +5,7 @@ API's list, on a reviewed portfolio of 100,000 partnerships, while a second proc
 
 1. The portfolio of bench/generate.py (reused when it exists), copied once and reviewed by the
    engine as of 2026-11-27 (the reviewed copy is reused too: `<portfolio>.reviewed.db` on SQLite,
-   `<database>_reviewed` on PostgreSQL).
+   `<database>_reviewed` on PostgreSQL, then ANALYZEd there, as autovacuum would soon do).
 2. `uvicorn` serves the application (`partnerflow.web.app:create_app`, `--workers` processes) on
    127.0.0.1. A program manager of our own parties is signed in (a session cookie for the pages)
    and holds an API token (for /api/v1), both made through the engine's face as the sign-in link
@@ -88,6 +88,9 @@ def ensure_reviewed(url: str, meta: dict, log) -> str:
     report = face.review_all(face.ready_engine(), policy, AS_OF, batch_size=face.get_settings().review_batch_size)
     log(f"reviewed {report.reviewed:,} partnerships in {time.perf_counter() - started:.0f} s")
     marker = create_engine(target)
+    if make_url(target).get_backend_name() == "postgresql":  # what autovacuum does soon after a review
+        with marker.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
     with marker.begin() as connection:
         connection.execute(text("CREATE TABLE bench_web_reviewed (meta TEXT NOT NULL)"))
         connection.execute(text("INSERT INTO bench_web_reviewed VALUES (:meta)"), {"meta": json.dumps(wanted)})

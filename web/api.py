@@ -203,7 +203,7 @@ def review_now(key: str, actor: Actor = Depends(api_actor)) -> dict:
         engine.readable(session, actor, key[:100])
     settings, moment = engine.get_settings(), engine.now()
     report = engine.review_all(engine.ready_engine(), policy(), moment.date(), batch_size=settings.review_batch_size,
-                               keys=[key[:100]], now=moment)
+                               keys=[key[:100]], now=moment, requested_by=actor.email)
     return {"reviewed": report.reviewed, "passed": report.passed, "advanced": report.advanced, "ready": report.ready,
             "tasks_opened": report.tasks_opened, "tasks_closed": report.tasks_closed}
 

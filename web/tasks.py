@@ -110,7 +110,8 @@ def task_evidence(request: Request, task_id: TaskId, evidence: str = Form(..., m
         return _task_page(acting, task_id, problem=invalid, evidence=evidence, status=422)
     settings = engine.get_settings()
     engine.review_all(engine.ready_engine(), engine.policy_in_force(settings.policy_path), moment.date(),
-                      batch_size=settings.review_batch_size, keys=[task["partnership"]["key"]], now=moment)
+                      batch_size=settings.review_batch_size, keys=[task["partnership"]["key"]], now=moment,
+                      requested_by=by)
     return RedirectResponse(_back(task_id, acting.token), status_code=303)
 
 

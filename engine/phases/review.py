@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, func, insert, select, update
 from sqlmodel import Session
 
-from partnerflow.engine import clock
+from partnerflow.engine import audit, clock
 from partnerflow.engine.database import transaction
 from partnerflow.engine.lookup import partnership_ids
 from partnerflow.engine.notifications import enqueue, tasks_opened
@@ -188,13 +188,18 @@ def batches_to_review(session: Session, *, keys: list[str], batch_size: int) -> 
 
 
 def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Sequence[str] = (),
-               now: datetime | None = None, on_batch=None) -> ReviewReport:
+               now: datetime | None = None, on_batch=None, requested_by: str | None = None) -> ReviewReport:
     """Review every live partnership (or those of `keys`), one transaction per batch, in this process.
+    A review a person asked for (`requested_by`, an email) is audited under their name, per partnership.
 
     The review flow (flows/review.py) runs the same batches, each as a Prefect task."""
     now = now or clock.now()
     with transaction(engine) as session:
         batches = batches_to_review(session, keys=list(keys), batch_size=batch_size)
+        if requested_by is not None and keys:
+            audit.record_many(session, [{"kind": "review.requested", "actor": requested_by, "partnership_id": pid,
+                                         "data": {"as_of": as_of.isoformat()}}
+                                        for pid in batches[0]], at=now)  # keys: one batch of their ids
     report = ReviewReport()
     for batch in batches:
         with transaction(engine) as session:

@@ -357,7 +357,8 @@ def test_the_import_does_not_commit(engine):
 
 
 def test_the_public_face_of_intake():
-    assert sorted(intake.__all__) == ["EVIDENCE_SECTIONS", "ImportSummary", "LIST_SECTIONS", "import_documents", "import_files",
+    assert sorted(intake.__all__) == ["EVIDENCE_SECTIONS", "FIRST_DAY", "ImportSummary", "LAST_DAY", "LIST_SECTIONS",
+                                     "import_documents", "import_files",
                                      "may_change_evidence",
                                      "supply_evidence"]
 

@@ -327,6 +327,8 @@ def test_evidence_put_through_the_api_shows_after_a_review(client, people, engin
     assert audit_size(engine) == size
     imported = [e for e in history("empty") if e["kind"] == "partnership.imported"]
     assert len(imported) == 1 and imported[0]["actor"] == OLIVIA and imported[0]["data"]["sections"] == ["wins"]
+    asked = [e for e in history("empty") if e["kind"] == "review.requested"]  # the review she started: hers
+    assert [e["actor"] for e in asked] == [OLIVIA]
 
 
 def test_invalid_evidence_is_located_and_writes_nothing(client, people, engine):
