@@ -57,6 +57,7 @@ from partnerflow.engine.notifications import (
     usable_link,
 )
 from partnerflow.engine.phases import (
+    CRITERION_ID,
     PARTNERSHIP_SORTS,
     OverviewCache,
     VERDICTS,
@@ -102,7 +103,7 @@ __all__ = [
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
     "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
     "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
-    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "portfolio_overview", "OverviewCache",
+    "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "CRITERION_ID", "portfolio_overview", "OverviewCache",
     "readable", "partnership_view", "review_listing",
     # the work
     "complete_task", "complete_task_by_link", "task_detail", "reassign_task", "task_listing", "remove_member", "delegate",

@@ -128,7 +128,7 @@ class Task(BaseModel):
 @router.get("/partnerships", response_model=PartnershipPage, responses=ERRORS)
 def list_partnerships(actor: Actor = Depends(api_actor), program: str | None = Query(None, max_length=100),
                       phase: PHASES | None = None, state: STATES | None = None,
-                      blocker: str | None = Query(None, max_length=100), owner: str | None = Query(None, max_length=320),
+                      blocker: str | None = Query(None, max_length=100, pattern=engine.CRITERION_ID), owner: str | None = Query(None, max_length=320),
                       text: str | None = Query(None, max_length=200),
                       sort: SORTS = "key",
                       descending: bool = False, page: int = Query(1, ge=1, le=100_000),

@@ -7,6 +7,7 @@ notifications wings; nothing imports it but the engine's face.
 
 from partnerflow.engine.phases.decisions import VERDICTS, DecisionOutcome, DecisionRefused, decide, gate_queue, vote_standing
 from partnerflow.engine.phases.history import partnership_history
+from partnerflow.engine.phases.overview import CRITERION_ID
 from partnerflow.engine.phases.overview import SORTS as PARTNERSHIP_SORTS
 from partnerflow.engine.phases.overview import OverviewCache, partnership_rows, portfolio_overview
 from partnerflow.engine.phases.reports import review_summary
@@ -19,5 +20,5 @@ from partnerflow.engine.phases.whatif import what_if
 __all__ = [
     "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
-    "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
+    "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

@@ -30,7 +30,8 @@ PROGRAM, PERSON = Program.__table__.c, Person.__table__.c
 SORTS: tuple[str, ...] = ("key", "name", "program", "phase", "state", "since", "open_tasks", "blockers")
 MAX_PER_PAGE = 200
 MAX_TEXT = 200
-_CRITERION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")  # the policy's id pattern (gates/policy.py)
+CRITERION_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"  # the policy's id pattern (gates/policy.py), bounded
+_CRITERION_ID = re.compile(CRITERION_ID)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,4 +396,4 @@ def _rows(session: Session, ids: list[int]) -> list[dict]:
             for row in (found[i] for i in ids)]
 
 
-__all__ = ["SORTS", "OverviewCache", "partnership_rows", "portfolio_overview", "portfolio_version"]
+__all__ = ["CRITERION_ID", "SORTS", "OverviewCache", "partnership_rows", "portfolio_overview", "portfolio_version"]

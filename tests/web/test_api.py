@@ -121,6 +121,7 @@ def test_the_portfolio_filters_by_phase_state_text_and_blocker(client, people):
     assert row["phase"] == "alignment" and row["state"] == "active" and row["owner"] == OLIVIA
     assert "every-party-wins" in row["blockers"] and len(row["blockers"]) == 9 and row["open_tasks"] == 13
     refused(client.get(listing, headers=office, params={"phase": "launch"}), 422, "invalid", "phase")
+    refused(client.get(listing, headers=office, params={"blocker": "Not A Criterion"}), 422, "invalid", "blocker")
 
 
 def test_the_portfolio_sorts_both_ways_and_pages(client, people):
