@@ -66,6 +66,7 @@ from partnerflow.engine.phases import (
     DecisionRefused,
     ReviewReport,
     batches_to_review,
+    collector_frozen,
     decide,
     gate_queue,
     partnership_history,
@@ -101,7 +102,7 @@ __all__ = [
     "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence", "EVIDENCE_SECTIONS", "LIST_SECTIONS", "FIRST_DAY", "LAST_DAY",
     # the phases
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
-    "ReviewReport", "batches_to_review", "plan_batches", "review_all", "review_batch", "review_summary",
+    "ReviewReport", "batches_to_review", "collector_frozen", "plan_batches", "review_all", "review_batch", "review_summary",
     "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
     "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "CRITERION_ID", "portfolio_overview", "OverviewCache",
     "readable", "partnership_view", "review_listing",

@@ -11,14 +11,21 @@ from partnerflow.engine.phases.overview import CRITERION_ID
 from partnerflow.engine.phases.overview import SORTS as PARTNERSHIP_SORTS
 from partnerflow.engine.phases.overview import OverviewCache, partnership_rows, portfolio_overview
 from partnerflow.engine.phases.reports import review_summary
-from partnerflow.engine.phases.review import ReviewReport, batches_to_review, plan_batches, review_all, review_batch
+from partnerflow.engine.phases.review import (
+    ReviewReport,
+    batches_to_review,
+    collector_frozen,
+    plan_batches,
+    review_all,
+    review_batch,
+)
 from partnerflow.engine.phases.status import partnership_status, portfolio
 from partnerflow.engine.phases.transitions import Conflict
 from partnerflow.engine.phases.view import partnership_view, readable, review_listing
 from partnerflow.engine.phases.whatif import what_if
 
 __all__ = [
-    "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "decide",
+    "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "collector_frozen", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
     "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

@@ -9,7 +9,7 @@ import gc
 import hashlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -65,11 +65,13 @@ class ReviewReport:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Build and evaluate a batch without the cyclic garbage collector.
+    """A batch reviewed without the cyclic garbage collector: loaded, evaluated and written.
 
-    A batch creates ~100,000 small tuples that hold no cycles; each young-generation pass over
-    them, and the full passes they trigger over everything else in the process (Prefect's
-    objects included), cost a third of the loading time (docs/performance.md)."""
+    A batch creates ~100,000 small tuples and rows that hold no cycles (reference counting frees
+    them when the batch is dropped); each young-generation pass over them, and the full passes
+    they trigger over everything else alive in the process, cost a third of a first review with
+    the collector on (docs/performance.md). What cycles a batch makes (SQLAlchemy's session
+    bookkeeping) wait for the next collection after it."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -77,6 +79,20 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def collector_frozen() -> Iterator[None]:
+    """A whole review run: everything alive at its start (imports, Prefect's client and server
+    objects, the policy) moves out of the collector's reach (`gc.freeze`), so the collections
+    between batches traverse the run's own objects only; thawed at the end, so nothing frozen
+    outlives the run. For a process reviewing the portfolio, not for a web request."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def digest(evaluation: GateEvaluation, phase: str) -> str:
@@ -104,13 +120,17 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: d
     """Review the partnerships of `batch` (an id range or a list of ids). Flushes; the caller commits.
 
     `as_of` is the date evaluated; `now` stamps every row the batch writes (one clock per unit of work)."""
-    connection = session.connection()
     with collector_paused():
-        snapshots = load_snapshots(connection, batch)
+        return _review_batch(session, policy, batch, as_of, now=now, actor=actor)
+
+
+def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
+                  actor: str) -> ReviewReport:
+    connection = session.connection()
+    snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
     report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
-    with collector_paused():
-        evaluated = [(s, evaluate(policy, s, as_of), evaluate_monitors(policy, s, as_of)) for s in snapshots]
+    evaluated = [(s, evaluate(policy, s, as_of), evaluate_monitors(policy, s, as_of)) for s in snapshots]
     for snapshot, evaluation, monitors in evaluated:
         change = None if evaluation is None else _transition(policy, snapshot, evaluation)
         wanted[snapshot.id] = wanted_tasks(policy, snapshot, evaluation, monitors,
@@ -201,11 +221,12 @@ def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Se
                                          "data": {"as_of": as_of.isoformat()}}
                                         for pid in batches[0]], at=now)  # keys: one batch of their ids
     report = ReviewReport()
-    for batch in batches:
-        with transaction(engine) as session:
-            done = review_batch(session, policy, batch, as_of, now=now)
-        report += done
-        if on_batch is not None:
-            on_batch(done)
+    with collector_frozen() if not keys else nullcontext():  # the whole portfolio: one collector policy
+        for batch in batches:
+            with transaction(engine) as session:
+                done = review_batch(session, policy, batch, as_of, now=now)
+            report += done
+            if on_batch is not None:
+                on_batch(done)
     return report
 
