@@ -7,10 +7,12 @@ Prefect is imported only here, when such a command runs, through the flows' face
 from datetime import date
 
 from partnerflow.cli import render
+from partnerflow.cli.server import use_local_server
 from partnerflow.engine import progress_listening
 
 
 def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_progress: bool) -> dict:
+    use_local_server()  # `partnerflow server start`'s, when it answers: no ephemeral start-up
     with render.progress_bar(enabled=show_progress, description="Reviewing") as listener:
         from partnerflow import flows
 
@@ -20,6 +22,7 @@ def run_review(as_of: date, keys: list[str], batch_size: int | None, *, show_pro
 
 
 def run_dispatch() -> dict:
+    use_local_server()
     from partnerflow import flows
 
     return flows.run_in_process(flows.dispatch_notifications)

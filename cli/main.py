@@ -207,6 +207,7 @@ from partnerflow.cli import work  # noqa: E402  (registers the task, channel, me
 
 work.register(app)
 
-from partnerflow.cli import web  # noqa: E402  (registers serve and the token commands)
+from partnerflow.cli import server, web  # noqa: E402  (register serve, the token and the server commands)
 
 web.register(app)
+server.register(app)

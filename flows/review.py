@@ -4,7 +4,6 @@ A task reviews a whole batch (thousands of partnerships) in one transaction: a t
 partnership would cap a review at ~40 partnerships per second (see docs/performance.md).
 """
 
-from contextlib import nullcontext
 from datetime import date, datetime
 
 from prefect import flow, task
@@ -59,7 +58,7 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
     batches = plan_review(parameters.partnerships, parameters.batch_size or settings.review_batch_size)
     report = ReviewReport()
-    with collector_frozen() if not parameters.partnerships else nullcontext():  # docs/performance.md
+    with collector_frozen(batches):  # one collector policy for the run (docs/performance.md)
         for done, batch in enumerate(batches, start=1):
             report += review_one_batch(batch, as_of, moment, policy)  # one policy version for the whole run
             report_progress(done, len(batches))
