@@ -7,7 +7,6 @@ processes: the server is threaded, and what is tested here is where the run goes
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.notify.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 FAKED = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def partnerflow(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
