@@ -94,7 +94,9 @@ def start(port: Annotated[int, typer.Option(help="The port on 127.0.0.1.", min=1
     while not answers(url):
         if process.poll() is not None or time.monotonic() > deadline:
             _end(process.pid)
-            raise typer.BadParameter(f"the Prefect server did not start (see {log})", param_hint="server start")
+            print(f"error: the Prefect server did not answer within {START_TIMEOUT_S} s (its log: {log})",
+                  file=sys.stderr)
+            raise typer.Exit(1)
         time.sleep(0.25)
     state_file().write_text(json.dumps({"url": url, "pid": process.pid, "log": str(log)}))
     render.console.print(f"Prefect server at {url} (pid {process.pid}, log {log}); `partnerflow review`, "
