@@ -100,15 +100,20 @@ def partnership(view: dict) -> None:
                       f"task #{item['task']} for {owner}, due {shown(item['due_on'])}")
 
 
+def mark(result: dict, *, monitor: bool = False) -> str:
+    """✔ passed; ✘ a failed must; – a failed should; ! a monitor's warning."""
+    if result["passed"]:
+        return "[green]✔[/green]"
+    if monitor:
+        return "[yellow]![/yellow]"
+    return "[red]✘[/red]" if result["level"] == "must" else "[yellow]–[/yellow]"
+
+
 def criteria_table(criteria: list[dict], *, monitor: bool = False) -> None:
     """One line per criterion, its explanation beneath: readable at any terminal width."""
     for c in criteria:
         level = "" if monitor else f"{shown(c['level']):<6} "
-        if c["passed"]:
-            mark = "[green]✔[/green]"
-        else:
-            mark = "[yellow]![/yellow]" if monitor else ("[red]✘[/red]" if c["level"] == "must" else "[yellow]–[/yellow]")
-        console.print(f"  {mark} {level}{shown(c['id'])}  [dim]({shown(c['practice_name'])})[/dim]")
+        console.print(f"  {mark(c, monitor=monitor)} {level}{shown(c['id'])}  [dim]({shown(c['practice_name'])})[/dim]")
         console.print(f"           {shown(c['explanation'])}")
 
 
@@ -128,8 +133,7 @@ def decision_basis(decision: dict) -> None:
     console.print(f"{'':21}made on policy {shown(decision['policy_version'])}, gate {shown(decision['gate'])} "
                   f"(cycle {decision['cycle']}), evidence digest {shown(decision['evidence_digest'])}")
     for r in decision["results"]:
-        mark = "[green]✔[/green]" if r["passed"] else "[red]✘[/red]" if r["level"] == "must" else "[yellow]–[/yellow]"
-        console.print(f"{'':23}{mark} {shown(r['level']):<6} {shown(r['id'])}  [dim]{shown(r['explanation'])}[/dim]")
+        console.print(f"{'':23}{mark(r)} {shown(r['level']):<6} {shown(r['id'])}  [dim]{shown(r['explanation'])}[/dim]")
 
 
 def tasks(found: list[dict]) -> None:
