@@ -46,7 +46,7 @@ def run_demo(directory: Path) -> None:
 
     render.console.print(f"\n[bold]2. Reviewing it with the Prefect flow[/bold] as of {DEMO_AS_OF} "
                          "(Prefect's ephemeral mode; the first flow of a process takes a few seconds to start)")
-    result = run_review(DEMO_AS_OF, [], None, show_progress=True)
+    result = run_review(DEMO_AS_OF, [], None, full=False, show_progress=True)
     render.console.print(f"   {result['reviewed']} reviewed, {result['passed']} pass their gate; advanced: "
                          f"{render.shown(', '.join(result['advanced']) or 'none')}; "
                          f"now ready: {render.shown(', '.join(result['ready']) or 'none')}")

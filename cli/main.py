@@ -96,11 +96,15 @@ def status(key: Annotated[str | None, typer.Argument(help="A partnership key; om
 @reported
 def review(as_of: AsOf = None, json: Json = False,
            key: Annotated[list[str] | None, typer.Option("--key", help="Review only this partnership.")] = None,
-           batch_size: Annotated[int | None, typer.Option(min=1, help="Partnerships per batch.")] = None) -> None:
+           batch_size: Annotated[int | None, typer.Option(min=1, help="Partnerships per batch.")] = None,
+           full: Annotated[bool, typer.Option(
+               "--full", help="Reload every live partnership. By default only those whose evidence changed or "
+                              "whose last result may have expired are reloaded; the others are confirmed.")] = False
+           ) -> None:
     """Review the portfolio through the Prefect flow: write gate reviews, advance or mark ready."""
 
     ready_engine()  # a clear error before Prefect starts
-    result = run_review(parse_date(as_of), key or [], batch_size, show_progress=not json)
+    result = run_review(parse_date(as_of), key or [], batch_size, full=full, show_progress=not json)
     if json:
         render.print_json(result)
     else:
@@ -108,7 +112,9 @@ def review(as_of: AsOf = None, json: Json = False,
             f"Reviewed {result['reviewed']} partnerships as of {shown(result['as_of'])} "
             f"(policy {shown(result['policy_version'])}): "
             f"{result['passed']} pass their gate, {len(result['advanced'])} advanced, {len(result['ready'])} now "
-            f"ready, {result['written']} new reviews, {result['unchanged']} unchanged.")
+            f"ready, {result['written']} new reviews, {result['unchanged']} unchanged"
+            + (f" ({result['skipped']} confirmed without reloading: nothing they read changed)."
+               if result["skipped"] else "."))
 
 
 @app.command()

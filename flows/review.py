@@ -13,12 +13,14 @@ from pydantic import BaseModel, Field
 
 from partnerflow.engine import (
     Policy,
+    ReviewPlan,
     ReviewReport,
-    batches_to_review,
     collector_frozen,
+    finish_run,
     get_engine,
     get_settings,
     now,
+    plan_review,
     policy_in_force,
     ready_engine,
     report_progress,
@@ -32,12 +34,23 @@ class ReviewParameters(BaseModel):
     as_of: date | None = Field(None, description="Review as of this date; default today.")
     partnerships: list[str] = Field(default_factory=list, description="Only these partnership keys; default all.")
     batch_size: int | None = Field(None, ge=1, description="Partnerships per batch; default from settings.")
+    full: bool = Field(False, description="Reload every live partnership; by default only those whose last "
+                                          "review no longer holds (evidence changed, or its result may have "
+                                          "expired) are reloaded, the others confirmed as they are.")
 
 
 @task(name="plan-review-batches", cache_policy=NO_CACHE)
-def plan_review(keys: list[str], batch_size: int) -> list:
+def plan_the_review(parameters: ReviewParameters, as_of: date, now: datetime, policy: Policy,
+                    batch_size: int) -> ReviewPlan:
     with transaction(get_engine()) as session:
-        return batches_to_review(session, keys=keys, batch_size=batch_size)
+        return plan_review(session, policy, as_of, keys=parameters.partnerships, batch_size=batch_size,
+                           incremental=not parameters.full, now=now)
+
+
+@task(name="finish-review-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def finish_the_run(plan: ReviewPlan, report: ReviewReport, now: datetime) -> None:
+    with transaction(get_engine()) as session:
+        finish_run(session, plan, report, now=now)
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -56,12 +69,13 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     as_of = parameters.as_of or moment.date()
     policy = policy_in_force(settings.policy_path)
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
-    batches = plan_review(parameters.partnerships, parameters.batch_size or settings.review_batch_size)
-    report = ReviewReport()
-    with collector_frozen(batches):  # one collector policy for the run (docs/performance.md)
-        for done, batch in enumerate(batches, start=1):
+    plan = plan_the_review(parameters, as_of, moment, policy, parameters.batch_size or settings.review_batch_size)
+    report = plan.held  # the partnerships whose last review still holds, as a full review finds them
+    with collector_frozen(plan.batches):  # one collector policy for the run (docs/performance.md)
+        for done, batch in enumerate(plan.batches, start=1):
             report += review_one_batch(batch, as_of, moment, policy)  # one policy version for the whole run
-            report_progress(done, len(batches))
+            report_progress(done, len(plan.batches))
+    finish_the_run(plan, report, moment)
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")
     return {"as_of": as_of.isoformat(), "policy_version": policy.version, **report.as_dict()}

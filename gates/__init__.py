@@ -15,7 +15,15 @@ from partnerflow.gates.documents import (
     parse_yaml,
     shown,
 )
-from partnerflow.gates.evaluate import CriterionResult, GateEvaluation, evaluate, evaluate_gate, evaluate_monitors
+from partnerflow.gates.evaluate import (
+    Assessment,
+    CriterionResult,
+    GateEvaluation,
+    assess,
+    evaluate,
+    evaluate_gate,
+    evaluate_monitors,
+)
 from partnerflow.gates.policy import Approvers, Criterion, Gate, Policy, parse_policy
 from partnerflow.gates.practices import (
     EVIDENCE_OF_PRACTICE,
@@ -50,7 +58,7 @@ from partnerflow.gates.snapshot import (
 __all__ = [
     "MAX_DOCUMENT_BYTES", "UNREADABLE", "described", "field_name", "shown", "CHECKS", "PARTNERSHIP_KINDS", "PHASE_NAMES", "PHASES", "PRACTICES", "STATES", "PRACTICE_BY_KEY", "Approvers", "Criterion", "CriterionResult",
     "DocumentError", "Gate", "GateEvaluation", "InvalidDocument", "Located", "Outcome",
-    "PartnershipSnapshot", "Policy", "Practice", "decode", "evaluate", "evaluate_gate",
+    "PartnershipSnapshot", "Policy", "Practice", "decode", "assess", "Assessment", "evaluate", "evaluate_gate",
     "evaluate_monitors", "EVIDENCE_OF_PRACTICE", "PracticeStatus", "practice_statuses",
     "AgreementKind", "CommitmentStatus", "Direction", "Influence", "InitiativeKind", "InitiativeStatus", "Level",
     "MeetingKind", "MetricKind", "OpportunityKind", "OpportunityStatus", "ProblemKind", "next_phase", "parse_policy", "parse_yaml", "previous_phase",

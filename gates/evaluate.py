@@ -1,6 +1,6 @@
 """Evaluate a partnership's snapshot against the policy: pure, `as_of` is a parameter."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from partnerflow.gates.policy import Criterion, Gate, Policy
@@ -39,17 +39,46 @@ class GateEvaluation(NamedTuple):
         return sum(r.passed for r in shoulds), len(shoulds)
 
 
-def run_criterion(criterion: Criterion, snapshot: PartnershipSnapshot, as_of: date) -> CriterionResult:
+class Assessment(NamedTuple):
+    """Everything a review reads of one partnership on one day: the gate out of its phase (None in
+    the final phase), the monitors, and the last day both hold for the same snapshot."""
+
+    gate: GateEvaluation | None
+    monitors: tuple[CriterionResult, ...]
+    holds_until: date | None  # None: as long as the snapshot stays as it is
+
+
+def _run(criterion: Criterion, snapshot: PartnershipSnapshot, as_of: date) -> tuple[CriterionResult, date | None]:
+    """A criterion's result, and the first day after `as_of` on which it may change (None: never)."""
+    check = CHECKS[criterion.check]
     try:
-        outcome = CHECKS[criterion.check](snapshot, as_of, criterion.params)
+        outcome = check(snapshot, as_of, criterion.params)
+        changes_on = check.changes_on(outcome, as_of)
     except Exception as exc:  # a broken check must not stop the portfolio; it fails, with the reason
         outcome = (False, f"check {criterion.check} could not be evaluated: {type(exc).__name__}: {exc}")
-    return CriterionResult(criterion.id, criterion.practice, criterion.level, outcome[0], outcome[1])
+        changes_on = as_of + timedelta(days=1)  # and is tried again the next day
+    return CriterionResult(criterion.id, criterion.practice, criterion.level, outcome[0], outcome[1]), changes_on
+
+
+def run_criterion(criterion: Criterion, snapshot: PartnershipSnapshot, as_of: date) -> CriterionResult:
+    return _run(criterion, snapshot, as_of)[0]
 
 
 def evaluate_gate(policy: Policy, gate: Gate, snapshot: PartnershipSnapshot, as_of: date) -> GateEvaluation:
     results = tuple(run_criterion(c, snapshot, as_of) for c in gate.criteria)
     return GateEvaluation(gate.id, policy.version, results)
+
+
+def assess(policy: Policy, snapshot: PartnershipSnapshot, as_of: date) -> Assessment:
+    """The gate and the monitors of one partnership as of `as_of`, and until when they hold."""
+    gate = policy.gate_from(snapshot.phase)
+    criteria = gate.criteria if gate is not None else ()
+    runs = [_run(c, snapshot, as_of) for c in (*criteria, *policy.monitors)]
+    changes = [day for _, day in runs if day is not None]
+    holds_until = min(changes) - timedelta(days=1) if changes else None
+    results = tuple(result for result, _ in runs)
+    evaluation = GateEvaluation(gate.id, policy.version, results[:len(criteria)]) if gate is not None else None
+    return Assessment(evaluation, results[len(criteria):], holds_until)
 
 
 def evaluate(policy: Policy, snapshot: PartnershipSnapshot, as_of: date) -> GateEvaluation | None:

@@ -71,6 +71,15 @@ class Partnership(SQLModel, table=True):
     cycle: int = 1  # gate cycle: bumped by every phase change, so votes never carry over
     phase_since: date
     created_at: datetime = Field(sa_column=timestamp_column())
+    # What the last review depended on, so that the next one can skip a partnership whose result
+    # still holds: every audited change to the partnership bumps `evidence_version`; a review
+    # records the version it read, the policy it used, the day it looked and the last day its
+    # result holds (None: as long as the evidence stays as it is).
+    evidence_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reviewed_evidence: int | None = None
+    reviewed_policy: str | None = Field(default=None, max_length=32)
+    reviewed_as_of: date | None = None
+    review_holds_until: date | None = None
 
 
 class PartnershipParty(SQLModel, table=True):

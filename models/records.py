@@ -38,6 +38,22 @@ class GateReview(SQLModel, table=True):
     checked_as_of: date
 
 
+class ReviewRun(SQLModel, table=True):
+    """One review of the whole portfolio: full (every live partnership reloaded) or incremental
+    (only those whose evidence changed or whose result may have expired). A partnership whose
+    result held was confirmed by the run as of its `as_of`."""
+
+    __tablename__ = "review_run"
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date
+    full: bool
+    policy_version: str
+    started_at: datetime = Field(sa_column=timestamp_column())
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    reviewed: int = 0  # reloaded and evaluated
+    skipped: int = 0  # confirmed without reloading: evidence unchanged, result still holding
+
+
 class Decision(SQLModel, table=True):
     """A gatekeeper's go / hold / recycle / kill, with a frozen record of what it was based on."""
 

@@ -81,6 +81,8 @@ def apply_reading(session: Session, reading: Reading, existing: Existing, actor:
         created, updated = upsert(session, model.__table__, KEY_FIELDS[entity], reading.items[entity],
                                   existing.rows[entity], ids, kind)
         counts[f"{entity}_created"], counts[f"{entity}_updated"] = created, updated
+    if counts["parties_updated"] or counts["people_updated"]:
+        audit.evidence_changed(session, None)  # a party's name or a person's party: read by many partnerships
     for item in reading.items["people"]:
         if item.shape.channels is not None:
             write_channels(session, ids["person"][item.shape.email], [

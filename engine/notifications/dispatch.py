@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import Engine, bindparam, insert, or_, select, update
 from sqlmodel import Session
 
-from partnerflow.engine import clock
+from partnerflow.engine import audit, clock
 from partnerflow.engine.notifications import links
 from partnerflow.engine.notifications.signin import sign_in_link
 from partnerflow.engine.sealing import Keyring, Unreadable
@@ -184,8 +184,11 @@ def _note_first_delivery(session: Session, claimed: list[Claimed], outcomes: lis
     task_ids = {c.task_id for c, _ in told if c.event == "task.opened" and c.task_id}
     task_ids |= {task["id"] for c, _ in told if c.event == "digest" for task in c.context["tasks"]}
     if task_ids:
-        session.execute(update(Task).where(Task.id.in_(task_ids), Task.first_notified_at.is_(None))
-                        .values(first_notified_at=now).execution_options(synchronize_session=False))
+        noted = session.execute(update(Task).where(Task.id.in_(task_ids), Task.first_notified_at.is_(None))
+                                .values(first_notified_at=now).returning(Task.partnership_id, Task.status)
+                                .execution_options(synchronize_session=False)).all()
+        # a task already done when its first notice goes out has a new response time: its review is stale
+        audit.evidence_changed(session, {pid for pid, status in noted if status == "done"})
 
 
 def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None = None) -> DispatchReport:

@@ -13,7 +13,9 @@ from partnerflow.engine.phases.overview import OverviewCache, partnership_rows, 
 from partnerflow.engine.phases.reports import review_summary
 from partnerflow.engine.phases.review import (
     ReviewReport,
-    batches_to_review,
+    ReviewPlan,
+    finish_run,
+    plan_review,
     collector_frozen,
     plan_batches,
     review_all,
@@ -25,7 +27,7 @@ from partnerflow.engine.phases.view import partnership_view, readable, review_li
 from partnerflow.engine.phases.whatif import what_if
 
 __all__ = [
-    "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "batches_to_review", "collector_frozen", "decide",
+    "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "plan_review", "finish_run", "ReviewPlan", "collector_frozen", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
     "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

@@ -3,6 +3,11 @@
 For every partnership in a batch: evaluate the gate out of its phase, write a GateReview
 unless the result equals the previous review (then only record when it was confirmed),
 and apply the gate's approval mode: `auto` advances, `gatekeeper` marks it ready.
+
+Each review also marks the partnership with what its result depended on: the evidence version
+it read, the policy, the day it looked and the last day the result holds (`gates.assess`). An
+incremental review reloads only the partnerships whose mark no longer covers the day reviewed;
+the others are confirmed from their latest review, exactly as a full review would find them.
 """
 
 import gc
@@ -11,9 +16,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, not_, or_, select, update
 from sqlmodel import Session
 
 from partnerflow.engine import audit, clock
@@ -23,8 +29,8 @@ from partnerflow.engine.notifications import enqueue, tasks_opened
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
-from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, evaluate, evaluate_monitors, next_phase
-from partnerflow.models import GateReview, IdRange, Partnership, load_snapshots, within
+from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, assess, next_phase
+from partnerflow.models import GateReview, IdRange, Partnership, ReviewRun, load_snapshots, within
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -45,6 +51,7 @@ class ReviewReport:
     blockers: Counter = field(default_factory=Counter)
     tasks_opened: int = 0
     tasks_closed: int = 0
+    skipped: int = 0  # live partnerships confirmed without reloading (an incremental review's)
 
     def __add__(self, other: "ReviewReport") -> "ReviewReport":
         return ReviewReport(
@@ -52,14 +59,14 @@ class ReviewReport:
             self.unchanged + other.unchanged, self.advanced + other.advanced, self.ready + other.ready,
             self.no_longer_ready + other.no_longer_ready, self.conflicts + other.conflicts,
             self.blockers + other.blockers, self.tasks_opened + other.tasks_opened,
-            self.tasks_closed + other.tasks_closed)
+            self.tasks_closed + other.tasks_closed, self.skipped + other.skipped)
 
     def as_dict(self) -> dict:
         return {
             "reviewed": self.reviewed, "passed": self.passed, "written": self.written, "unchanged": self.unchanged,
             "advanced": self.advanced, "ready": self.ready, "no_longer_ready": self.no_longer_ready,
             "conflicts": self.conflicts, "blockers": dict(self.blockers.most_common()),
-            "tasks_opened": self.tasks_opened, "tasks_closed": self.tasks_closed,
+            "tasks_opened": self.tasks_opened, "tasks_closed": self.tasks_closed, "skipped": self.skipped,
         }
 
 
@@ -117,6 +124,42 @@ def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int
     return [IdRange(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
 
 
+def policy_mark(policy: Policy) -> str:
+    """A fingerprint of the whole policy (not only its version: a policy edited in place counts as new)."""
+    return hashlib.blake2b(policy.model_dump_json().encode(), digest_size=16).hexdigest()
+
+
+def still_holds(as_of: date, policy: Policy):
+    """The partnerships whose last review still holds on `as_of`: nothing they read has changed
+    since, it used this policy, and `as_of` lies between the day it looked and its last day."""
+    return and_(P.reviewed_as_of.is_not(None), P.reviewed_evidence == P.evidence_version,
+                P.reviewed_policy == policy_mark(policy), P.reviewed_as_of <= as_of,
+                or_(P.review_holds_until.is_(None), P.review_holds_until >= as_of))
+
+
+def plan_stale(connection: Connection, batch_size: int, as_of: date, policy: Policy) -> list[list[int]]:
+    """Batches of the live partnerships an incremental review must reload (ids, in id order)."""
+    ids = connection.execute(select(P.id).where(P.state != "terminated", not_(still_holds(as_of, policy)))
+                             .order_by(P.id)).scalars().all()
+    return [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)]
+
+
+def held_report(connection: Connection, as_of: date, policy: Policy) -> ReviewReport:
+    """What a full review would report of the partnerships an incremental one skips: their latest
+    review of the gate out of their phase, unchanged (nothing is written for them)."""
+    holds = and_(P.state != "terminated", still_holds(as_of, policy))
+    skipped = connection.execute(select(func.count()).where(holds)).scalar_one()
+    latest = (select(func.max(R.id).label("id")).join(Partnership.__table__, P.id == R.partnership_id)
+              .where(holds, R.phase == P.phase).group_by(R.partnership_id).subquery())
+    report = ReviewReport(skipped=skipped)
+    for passed, blockers in connection.execute(select(R.passed, R.blockers).join(latest, latest.c.id == R.id)):
+        report.reviewed += 1
+        report.passed += passed
+        report.blockers.update(blockers)
+    report.unchanged = report.reviewed
+    return report
+
+
 def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple[int, str]]:
     """(partnership id, gate) -> (review id, digest) of the latest review in the batch."""
     latest = select(func.max(R.id)).where(within(R.partnership_id, batch)).group_by(R.partnership_id, R.gate)
@@ -136,11 +179,12 @@ def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: d
 def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
                   actor: str) -> ReviewReport:
     connection = session.connection()
+    marks = read_marks(connection, batch)  # before the snapshots: a change meanwhile makes the mark stale
     snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
     report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
-    evaluated = [(s, evaluate(policy, s, as_of), evaluate_monitors(policy, s, as_of)) for s in snapshots]
-    for snapshot, evaluation, monitors in evaluated:
+    assessed = [(s, assess(policy, s, as_of)) for s in snapshots]
+    for snapshot, (evaluation, monitors, _) in assessed:
         change = None if evaluation is None else _transition(policy, snapshot, evaluation)
         wanted[snapshot.id] = wanted_tasks(policy, snapshot, evaluation, monitors,
                                                  advancing=change is not None and change.phase is not None)
@@ -162,6 +206,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     if confirmed:
         session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
                         .execution_options(synchronize_session=False))
+    write_marks(connection, marks, [(s.id, a.holds_until) for s, a in assessed], policy_mark(policy), as_of)
     applied = transitions.apply(session, [c for _, c in changes], actor=actor, now=now, on=as_of)
     # after the transitions: a partnership that moved on starts a new gate cycle; one changed
     # by someone else meanwhile is left alone until the next review
@@ -181,6 +226,29 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
         else:
             report.no_longer_ready.append(key)
     return report
+
+
+def read_marks(connection: Connection, batch) -> dict[int, tuple]:
+    """id -> (evidence version, the mark of its last review: evidence, policy, as of, holds until)."""
+    rows = connection.execute(select(P.id, P.evidence_version, P.reviewed_evidence, P.reviewed_policy,
+                                     P.reviewed_as_of, P.review_holds_until).where(within(P.id, batch)))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def write_marks(connection: Connection, marks: dict[int, tuple], holds: list[tuple[int, date | None]],
+                policy: str, as_of: date) -> None:
+    """Mark each partnership with what its review depended on; a mark that still says the same is kept
+    (its earlier day stays true: the result held from then on)."""
+    rows = []
+    for pid, holds_until in holds:
+        version, evidence, marked_policy, marked_as_of, marked_until = marks[pid]
+        if (evidence, marked_policy, marked_until) != (version, policy, holds_until) or marked_as_of is None \
+                or as_of < marked_as_of:
+            rows.append({"pid": pid, "evidence": version, "holds_until": holds_until})
+    if rows:
+        connection.execute(update(Partnership.__table__).where(P.id == bindparam("pid")).values(
+            reviewed_evidence=bindparam("evidence"), reviewed_policy=policy, reviewed_as_of=as_of,
+            review_holds_until=bindparam("holds_until")), rows)
 
 
 def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this: str, as_of: date, now) -> dict:
@@ -209,33 +277,65 @@ def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateE
     return None
 
 
-def batches_to_review(session: Session, *, keys: list[str], batch_size: int) -> list:
-    """The partnerships named by `keys` as one batch, or every live one in id ranges of `batch_size`."""
+class ReviewPlan(NamedTuple):
+    """The batches a review runs, what it reports of the partnerships it skips, and its run's id
+    (None for a review of named partnerships, which is not a review of the portfolio)."""
+
+    batches: list
+    held: ReviewReport
+    run_id: int | None
+
+
+def plan_review(session: Session, policy: Policy, as_of: date, *, keys: Sequence[str] = (), batch_size: int,
+                incremental: bool = False, now: datetime) -> ReviewPlan:
+    """The partnerships named by `keys` as one batch; or the portfolio: every live partnership in id
+    ranges of `batch_size` (full), or only those whose last review no longer holds (incremental).
+    A review of the portfolio is recorded as a run, finished by `finish_run`."""
     if keys:
-        return [partnership_ids(session, keys)]
-    return plan_batches(session.connection(), batch_size)
+        return ReviewPlan([partnership_ids(session, list(keys))], ReviewReport(), None)
+    connection = session.connection()
+    if incremental:
+        batches, held = plan_stale(connection, batch_size, as_of, policy), held_report(connection, as_of, policy)
+    else:
+        batches, held = plan_batches(connection, batch_size), ReviewReport()
+    run_id = connection.execute(insert(ReviewRun).values(
+        as_of=as_of, full=not incremental, policy_version=policy.version, started_at=now, reviewed=0,
+        skipped=held.skipped).returning(ReviewRun.id)).scalar_one()
+    return ReviewPlan(batches, held, run_id)
+
+
+def finish_run(session: Session, plan: ReviewPlan, report: ReviewReport, *, now: datetime) -> None:
+    """Record that a review of the portfolio ran to its end: the partnerships it skipped are confirmed."""
+    if plan.run_id is not None:
+        session.execute(update(ReviewRun).where(ReviewRun.id == plan.run_id).values(
+            finished_at=now, reviewed=report.reviewed - plan.held.reviewed, skipped=report.skipped))
 
 
 def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Sequence[str] = (),
-               now: datetime | None = None, on_batch=None, requested_by: str | None = None) -> ReviewReport:
-    """Review every live partnership (or those of `keys`), one transaction per batch, in this process.
+               now: datetime | None = None, on_batch=None, requested_by: str | None = None,
+               incremental: bool = False) -> ReviewReport:
+    """Review every live partnership (or those of `keys`), one transaction per batch, in this process;
+    `incremental`: only those whose last review no longer holds, the others confirmed as they are.
     A review a person asked for (`requested_by`, an email) is audited under their name, per partnership.
 
     The review flow (flows/review.py) runs the same batches, each as a Prefect task."""
     now = now or clock.now()
     with transaction(engine) as session:
-        batches = batches_to_review(session, keys=list(keys), batch_size=batch_size)
+        plan = plan_review(session, policy, as_of, keys=keys, batch_size=batch_size, incremental=incremental,
+                           now=now)
         if requested_by is not None and keys:
             audit.record_many(session, [{"kind": "review.requested", "actor": requested_by, "partnership_id": pid,
                                          "data": {"as_of": as_of.isoformat()}}
-                                        for pid in batches[0]], at=now)  # keys: one batch of their ids
-    report = ReviewReport()
-    with collector_frozen(batches):
-        for batch in batches:
+                                        for pid in plan.batches[0]], at=now)  # keys: one batch of their ids
+    report = plan.held
+    with collector_frozen(plan.batches):
+        for batch in plan.batches:
             with transaction(engine) as session:
                 done = review_batch(session, policy, batch, as_of, now=now)
             report += done
             if on_batch is not None:
                 on_batch(done)
+    with transaction(engine) as session:
+        finish_run(session, plan, report, now=now)
     return report
 

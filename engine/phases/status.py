@@ -12,7 +12,7 @@ from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.engine.phases.review import plan_batches
 from partnerflow.engine.work import open_conditions
 from partnerflow.gates import CHECKS, PHASES, PRACTICE_BY_KEY, STATES, Policy, evaluate, evaluate_monitors
-from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, load_snapshots
+from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, ReviewRun, load_snapshots
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 
@@ -110,7 +110,24 @@ def status_of(session: Session, policy: Policy, partnership: Partnership, snapsh
         "last_review": None if last is None else {
             "gate": last.gate, "passed": last.passed, "as_of": last.as_of.isoformat(),
             "created_at": last.created_at.isoformat(), "checked_at": last.checked_at.isoformat()},
+        "review": review_standing(session, partnership),
     }
+
+
+def review_standing(session: Session, partnership: Partnership) -> dict | None:
+    """What the last review of the partnership depended on: the day it looked, the last day its result
+    holds (None: as long as the evidence stays), the latest review of the portfolio that confirmed it,
+    and whether anything it read has changed since (then the next review reloads it)."""
+    looked, holds = partnership.reviewed_as_of, partnership.review_holds_until
+    if looked is None:
+        return None
+    within = [ReviewRun.finished_at.is_not(None), ReviewRun.as_of >= looked]
+    if holds is not None:
+        within.append(ReviewRun.as_of <= holds)
+    confirmed = session.execute(select(func.max(ReviewRun.as_of)).where(*within)).scalar_one()
+    return {"looked_on": looked.isoformat(), "holds_until": holds.isoformat() if holds else None,
+            "confirmed_as_of": max(confirmed or looked, looked).isoformat(),
+            "evidence_changed": partnership.evidence_version != partnership.reviewed_evidence}
 
 
 def _response_time(policy: Policy, snapshot, as_of: date) -> dict:

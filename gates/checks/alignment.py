@@ -1,9 +1,11 @@
 """Checks of the alignment phase: the What, the How, the Who."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from partnerflow.gates.registry import Outcome, check, failed, passed
 from partnerflow.gates.snapshot import Agreement, PartnershipSnapshot
+
+ONE_DAY = timedelta(days=1)
 
 
 def _names(snapshot: PartnershipSnapshot, party_ids) -> str:
@@ -25,8 +27,8 @@ def business_case_approved(snapshot: PartnershipSnapshot, as_of: date) -> Outcom
     if case.approved_on is None or case.approved_by_id is None:
         return failed("the business case is not approved")
     if case.approved_on > as_of:
-        return failed(f"the business case is approved only from {case.approved_on}")
-    return passed(f"business case approved on {case.approved_on}")
+        return failed(f"the business case is approved only from {case.approved_on}", watch=[case.approved_on])
+    return passed(f"business case approved on {case.approved_on}", watch=())
 
 
 @check
@@ -44,6 +46,11 @@ def _in_force(agreement: Agreement, as_of: date) -> bool:
     return agreement.effective_on <= as_of and (agreement.expires_on is None or as_of <= agreement.expires_on)
 
 
+def in_force_changes(agreements) -> list[date]:
+    """The days on which an agreement comes into force or lapses."""
+    return [a.effective_on for a in agreements] + [a.expires_on + ONE_DAY for a in agreements if a.expires_on]
+
+
 def _signed_by_all(snapshot: PartnershipSnapshot, agreement: Agreement) -> list[int]:
     """The parties that have not signed `agreement`."""
     return _missing_parties(snapshot, {s.party_id for s in agreement.signatures})
@@ -54,17 +61,18 @@ def agreement_signed_and_in_force(snapshot: PartnershipSnapshot, as_of: date) ->
     if not snapshot.agreements:
         internal = all(party.internal for party in snapshot.parties)
         return failed("no charter recorded" if internal else "no agreement recorded")
+    watch = in_force_changes(snapshot.agreements)
     for agreement in snapshot.agreements:
         if _in_force(agreement, as_of) and not _signed_by_all(snapshot, agreement):
             until = f"until {agreement.expires_on}" if agreement.expires_on else "with no expiry"
-            return passed(f"{agreement.kind} {agreement.reference} signed by every party, in force {until}")
+            return passed(f"{agreement.kind} {agreement.reference} signed by every party, in force {until}", watch=watch)
     latest = max(snapshot.agreements, key=lambda a: (a.effective_on, a.id))
     unsigned = _signed_by_all(snapshot, latest)
     if latest.expires_on is not None and latest.expires_on < as_of:
-        return failed(f"{latest.kind} {latest.reference} expired on {latest.expires_on}")
+        return failed(f"{latest.kind} {latest.reference} expired on {latest.expires_on}", watch=watch)
     if latest.effective_on > as_of:
-        return failed(f"{latest.kind} {latest.reference} takes effect only on {latest.effective_on}")
-    return failed(f"{latest.kind} {latest.reference} is not signed by {_names(snapshot, unsigned)}")
+        return failed(f"{latest.kind} {latest.reference} takes effect only on {latest.effective_on}", watch=watch)
+    return failed(f"{latest.kind} {latest.reference} is not signed by {_names(snapshot, unsigned)}", watch=watch)
 
 
 def _on_every_side(snapshot: PartnershipSnapshot, covered: set[int], *, lacking: str, done: str) -> Outcome:

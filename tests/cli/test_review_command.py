@@ -20,3 +20,20 @@ def test_review_command_runs_the_flow_and_prints_json(engine):
     again = CliRunner().invoke(app, ["review", "--as-of", "2026-11-27"])
     assert again.exit_code == 0
     assert "Reviewed 1 partnerships as of 2026-11-27" in again.stdout and "0 new reviews, 1 unchanged" in again.stdout
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_review_reloads_only_what_changed_unless_asked_for_a_full_review(engine):
+    """By default a partnership whose last review still holds is confirmed without reloading;
+    `--full` reloads every live one. Both report the same results."""
+    build(engine, ("good", "alignment", factories.alignment_evidence), ("empty", "alignment", None))
+    first = CliRunner().invoke(app, ["review", "--as-of", "2026-11-27", "--json"])
+    assert first.exit_code == 0, first.stderr
+    CliRunner().invoke(app, ["review", "--as-of", "2026-11-27"])  # reads once more what the first changed
+    incremental = CliRunner().invoke(app, ["review", "--as-of", "2026-11-27"])
+    assert "2 confirmed without reloading" in incremental.stdout
+    full = CliRunner().invoke(app, ["review", "--as-of", "2026-11-27", "--full", "--json"])
+    assert full.exit_code == 0, full.stderr
+    summary = json.loads(full.stdout)
+    assert summary["skipped"] == 0 and (summary["reviewed"], summary["written"]) == (2, 0)
+    assert "Reviewed 2 partnerships as of 2026-11-27" in incremental.stdout

@@ -15,10 +15,11 @@ CHANGES = {
 
 
 def stored(engine) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order."""
+    """Every row of every table, in primary-key order; but the log of review runs, which records
+    every run of a review of the portfolio by design (it is what confirms a result still holds)."""
     with engine.connect() as connection:
         return {t.name: [tuple(row) for row in connection.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in SQLModel.metadata.sorted_tables}
+                for t in SQLModel.metadata.sorted_tables if t.name != "review_run"}
 
 
 @pytest.mark.parametrize("change", CHANGES)
