@@ -111,7 +111,7 @@ def _grouped(connection: Connection, statement: Select, column, batch: Batch, ma
     else:
         def build(values):
             return make(*values)
-    for row in connection.execute(statement.where(within(column, batch))):
+    for row in connection.execute(statement.where(within(column, batch))).all():  # one fetchall, not a fetchone a row
         groups[row[0]].append(build(row[1:]))
     return groups
 
