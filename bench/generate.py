@@ -17,6 +17,12 @@ holds this portfolio (a sidecar `<file>.json` for SQLite, a `bench_portfolio` ta
 PostgreSQL) is reused as it is (same generator version, N, seed, presence and schema revision); any other
 database at that URL is replaced.
 
+With `--history`, the portfolio has run for a year before AS_OF, as a system in use would
+have it: about six earlier gate reviews per partnership (a result that changed in a month),
+tasks its owners or the review closed (each with its `task.opened` and `task.done` audit
+events, its notification sent and the delivery attempt), so that what a review reads of
+existing tasks, responses and past reviews has the weight of a year.
+
 The last line printed is one JSON object describing the portfolio (counts, seconds).
 """
 
@@ -38,7 +44,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, make_url, text
 
 AS_OF = date(2026, 11, 27)
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 DEFAULT_PRESENCE = 0.968  # tuned: about half the partnerships pass the gate out of their phase
 
 INTERNAL_PARTIES = 8  # departments of our own
@@ -87,6 +93,16 @@ COLUMNS = {
     "knowledge_session": ("partnership_id", "held_on", "topics"),
     "initiative": ("partnership_id", "kind", "name", "status", "started_on"),
     "opportunity": ("partnership_id", "kind", "name", "status", "committed_on"),
+    # a year of history (--history)
+    "gate_review": ("id", "partnership_id", "gate", "phase", "policy_version", "as_of", "passed", "results",
+                    "blockers", "digest", "created_at", "checked_at", "checked_as_of"),
+    "task": ("id", "partnership_id", "kind", "gate", "criterion", "cycle", "idempotency_key", "practice", "title",
+             "explanation", "owner_role", "assignee_id", "flagged", "status", "due_on", "created_at",
+             "first_notified_at", "escalation_level", "closed_at", "closed_by", "note"),
+    "audit_event": ("id", "at", "actor", "partnership_id", "kind", "data"),
+    "notification": ("id", "dedup_key", "event", "person_id", "channel_id", "channel", "partnership_id", "task_id",
+                     "context", "status", "attempts", "next_attempt_at", "created_at", "sent_at"),
+    "delivery_attempt": ("id", "notification_id", "at", "channel", "ok", "status_code", "duration_ms"),
 }
 EVIDENCE_TABLES = ("business_case", "win", "agreement", "signature", "process_owner", "risk", "stakeholder",
                    "commitment", "problem", "metric", "measurement", "communication_plan", "meeting",
@@ -180,7 +196,7 @@ class Writer:
             return
         with self.connection.transaction(), self.connection.cursor() as cursor:
             for table, columns in COLUMNS.items():
-                if "id" in columns and table in self.tables:
+                if "id" in columns and table in self.tables and table != "notification":  # its ids are text
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
         self.connection.autocommit = True
@@ -264,7 +280,19 @@ def create_empty(url: str) -> None:
 # The portfolio
 
 
-def generate(writer: Writer, partnerships: int, seed: int, presence: float) -> None:
+def history_of(policy):
+    """For --history: per gate, its criteria and a stored review's results and blockers (JSON), as a
+    review that found every must failing would have written them."""
+    gates = {}
+    for gate in policy.gates:
+        results = [{"id": c.id, "practice": c.practice, "level": c.level, "passed": False,
+                    "explanation": "not yet recorded"} for c in gate.criteria]
+        blockers = [c.id for c in gate.criteria if c.level == "must"]
+        gates[gate.id] = (gate.criteria, json.dumps(results), json.dumps(blockers))
+    return gates
+
+
+def generate(writer: Writer, partnerships: int, seed: int, presence: float, history: bool = False) -> None:
     rng = random.Random(seed)
     rand, randint, choice, sample = rng.random, rng.randint, rng.choice, rng.sample
     day, q = writer.day, presence
@@ -301,6 +329,13 @@ def generate(writer: Writer, partnerships: int, seed: int, presence: float) -> N
     external = range(INTERNAL_PARTIES + 1, INTERNAL_PARTIES + EXTERNAL_PARTIES + 1)
     kinds = ("supplier", "outsourcer", "alliance", "reseller")
     agreement_id = metric_id = 0
+    if history:
+        from partnerflow.engine.policies import read_policy
+        from partnerflow.engine.settings import DEFAULT_POLICY
+
+        policy = read_policy(DEFAULT_POLICY)
+        past, gate_out_of = history_of(policy), {g.from_phase: g for g in policy.gates}
+        counters = {"gate_review": 0, "task": 0, "audit_event": 0, "notification": 0}
     (partnership, partnership_party, member, business_case, win, agreement, signature, process_owner, risk,
      stakeholder, commitment, problem, metric, measurement, communication_plan, meeting, knowledge_session,
      initiative, opportunity) = (rows[t].append for t in (
@@ -408,9 +443,48 @@ def generate(writer: Writer, partnerships: int, seed: int, presence: float) -> N
             opportunity((pid, choice(("joint_opportunity", "renewal", "extension")), "Joint offer",
                          choice(("exploring", "pursuing", "committed")), None))
 
+        if history and phase in gate_out_of:
+            gate = gate_out_of[phase]
+            year_of(rows, counters, writer, rng, pid, gate, past[gate.id], owner, back)
+
         if pid % CHUNK == 0:
             writer.write(rows)
     writer.write(rows)
+
+
+def year_of(rows, counters, writer: Writer, rng: random.Random, pid: int, gate, stored, owner: int, back) -> None:
+    """A year of one partnership's history before AS_OF: earlier reviews of its gate, and tasks
+    opened and closed with their audit events, notifications and delivery attempts."""
+    criteria, results, blockers = stored
+    moment = writer.moment
+    for months in sorted(rng.sample(range(1, 13), rng.randint(4, 8)), reverse=True):
+        counters["gate_review"] += 1
+        at = datetime.combine(AS_OF - timedelta(days=30 * months), datetime.min.time(), UTC).replace(hour=2)
+        rows["gate_review"].append((counters["gate_review"], pid, gate.id, gate.from_phase, "2026.11-2",
+                                    back[30 * months], False, results, blockers,
+                                    f"{rng.getrandbits(128):032x}", moment(at), moment(at), back[30 * months]))
+    for criterion in rng.sample(criteria, rng.randint(2, min(6, len(criteria)))):
+        counters["task"] += 1
+        task_id, opened_days = counters["task"], rng.randint(20, 360)
+        opened = datetime.combine(AS_OF - timedelta(days=opened_days), datetime.min.time(), UTC).replace(hour=2)
+        told, done = opened + timedelta(minutes=5), opened + timedelta(days=rng.uniform(0.5, 15))
+        by_review = rng.random() < 0.5
+        rows["task"].append((task_id, pid, "gate", gate.id, criterion.id, 1,
+                             f"{pid}:{gate.id}:{criterion.id}:h{task_id}", criterion.practice, criterion.task,
+                             "not yet recorded", criterion.owner_role, owner, False, "done", back[opened_days - 14],
+                             moment(opened), moment(told), 0, moment(done), "review" if by_review else "owner",
+                             "the criterion passes now" if by_review else "done"))
+        for kind, at in (("task.opened", opened), ("task.done", done)):
+            counters["audit_event"] += 1
+            rows["audit_event"].append((counters["audit_event"], moment(at), "review", pid, kind,
+                                        json.dumps({"task": task_id, "criterion": criterion.id})))
+        counters["notification"] += 1
+        message = f"msg_{rng.getrandbits(128):032x}"
+        rows["notification"].append((message, f"task.opened:task:{task_id}:{owner}:email:{owner}", "task.opened",
+                                     owner, owner, "email", pid, task_id,
+                                     json.dumps({"task": {"id": task_id, "title": criterion.task}}), "sent", 1,
+                                     moment(told), moment(opened), moment(told)))
+        rows["delivery_attempt"].append((counters["notification"], message, moment(told), "email", True, 250, 12.0))
 
 
 def passing_sample(url: str, size: int = 4000) -> dict:
@@ -437,23 +511,24 @@ def passing_sample(url: str, size: int = 4000) -> dict:
 
 
 def ensure_portfolio(url: str, partnerships: int, seed: int, presence: float = DEFAULT_PRESENCE,
-                     *, force: bool = False, log=print) -> dict:
+                     *, history: bool = False, force: bool = False, log=print) -> dict:
     """The portfolio at `url`: reused when it is the same, generated otherwise."""
     from partnerflow.models import head_revision
 
     wanted = {"generator_version": GENERATOR_VERSION, "partnerships": partnerships, "seed": seed,
-              "presence": presence, "schema": head_revision()}
+              "presence": presence, "history": history, "schema": head_revision()}
     meta = None if force else existing_meta(url)
     if meta is not None and all(meta.get(k) == v for k, v in wanted.items()):
         log(f"reusing the portfolio at {make_url(url).render_as_string(hide_password=True)}")
         return {**meta, "reused": True}
     drop(url)
     create_empty(url)
-    log(f"generating {partnerships:,} partnerships (seed {seed}, presence {presence}) ...")
+    log(f"generating {partnerships:,} partnerships (seed {seed}, presence {presence}"
+        + (", a year of history" if history else "") + ") ...")
     started = time.perf_counter()
     writer = Writer(url)
     writer.open()
-    generate(writer, partnerships, seed, presence)
+    generate(writer, partnerships, seed, presence, history)
     writer.finish()
     seconds = time.perf_counter() - started
     evidence_rows = sum(writer.counts[t] for t in EVIDENCE_TABLES)
@@ -467,9 +542,10 @@ def ensure_portfolio(url: str, partnerships: int, seed: int, presence: float = D
     return {**meta, "reused": False}
 
 
-def default_url(partnerships: int, seed: int) -> str:
+def default_url(partnerships: int, seed: int, history: bool = False) -> str:
     folder = Path(os.environ.get("PARTNERFLOW_BENCH_DATA", Path("/tmp") / "partnerflow-bench"))
-    return f"sqlite:///{folder / f'portfolio-n{partnerships}-s{seed}.db'}"
+    name = f"portfolio-n{partnerships}-s{seed}" + ("-history" if history else "") + ".db"
+    return f"sqlite:///{folder / name}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -480,10 +556,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="probability that each element of evidence is present (default %(default)s)")
     parser.add_argument("--database-url", help="default: a SQLite file under $PARTNERFLOW_BENCH_DATA or "
                                                "/tmp/partnerflow-bench")
+    parser.add_argument("--history", action="store_true", help="a year of reviews, tasks, audit events and "
+                                                                   "notifications before AS_OF")
     parser.add_argument("--force", action="store_true", help="regenerate even when the portfolio exists")
     args = parser.parse_args(argv)
-    url = args.database_url or default_url(args.partnerships, args.seed)
-    meta = ensure_portfolio(url, args.partnerships, args.seed, args.presence, force=args.force,
+    url = args.database_url or default_url(args.partnerships, args.seed, args.history)
+    meta = ensure_portfolio(url, args.partnerships, args.seed, args.presence, history=args.history, force=args.force,
                             log=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(meta))
 

@@ -401,7 +401,10 @@ def table(results: dict, meta: dict, info: dict, args, url: str, copy_seconds: f
     n = results["floor"]["loaded"]
     honest = results["honest"]
     lines = [
-        f"Portfolio: {meta['partnerships']:,} partnerships (seed {meta['seed']}), "
+        f"Portfolio: {meta['partnerships']:,} partnerships (seed {meta['seed']}"
+        + (", with a year of history: " + ", ".join(f"{t} {meta['rows'][t]:,}" for t in
+                                                     ("gate_review", "task", "audit_event", "notification"))
+           if meta.get("history") else "") + "), "
         f"{meta['evidence_rows']:,} evidence rows ({meta['evidence_rows_per_partnership']} per partnership), "
         f"{results['floor']['reviewed']:,} with a gate out of their phase, "
         f"{results['floor']['passed']:,} of them passing "
@@ -484,13 +487,15 @@ def run(args) -> None:
         url = args.database_url
         pristine = pristine_url(url)
     else:  # the file `python bench/generate.py --partnerships N` makes, and a copy of it next to it
-        pristine = default_url(args.partnerships, args.seed)
+        pristine = default_url(args.partnerships, args.seed, args.history)
         url = pristine[:-len(".db")] + ".review.db"
     print(f"portfolio: {args.partnerships:,} partnerships, seed {args.seed}", file=sys.stderr, flush=True)
     command = [sys.executable, str(BENCH / "generate.py"), "--partnerships", str(args.partnerships), "--seed",
                str(args.seed), "--database-url", pristine]
     if args.presence is not None:
         command += ["--presence", str(args.presence)]
+    if args.history:
+        command.append("--history")
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise SystemExit("generation failed")
@@ -518,7 +523,8 @@ def run(args) -> None:
     print(report)
     out = Path(args.output) if args.output else ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    name = f"review-{backend(url)}-{args.partnerships}" + (f"-gc-{args.gc}" if args.gc != "default" else "")
+    name = (f"review-{backend(url)}-{args.partnerships}" + ("-history" if args.history else "")
+            + (f"-gc-{args.gc}" if args.gc != "default" else ""))
     (out / f"{name}.md").write_text(report + "\n")
     (out / f"{name}.json").write_text(json.dumps(
         {"results": results, "portfolio": meta, "machine": info, "batch_size": args.batch_size, "gc": args.gc,
@@ -531,6 +537,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partnerships", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--presence", type=float, help="evidence presence probability (see generate.py)")
+    parser.add_argument("--history", action="store_true", help="a portfolio that has run for a year (see generate.py)")
     parser.add_argument("--batch-size", type=int, help="partnerships per batch; default the settings' "
                                                         "review_batch_size")
     parser.add_argument("--database-url", help="the database reviewed (replaced by a copy of the portfolio); "

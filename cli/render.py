@@ -78,6 +78,13 @@ def partnership(view: dict) -> None:
                   f"sponsor {shown(view['sponsor'])}")
     console.print(f"Phase: {PHASE_NAMES[view['phase']]} · state: {shown(view['state'].replace('_', ' '))}"
                   f" · as of {shown(view['as_of'])}")
+    standing = view.get("review")
+    if standing is not None:
+        holds = f"until {shown(standing['holds_until'])}" if standing["holds_until"] else "while its evidence stays"
+        console.print(f"Last reviewed as of {shown(standing['looked_on'])}, confirmed as of "
+                      f"{shown(standing['confirmed_as_of'])}; the result holds {holds}"
+                      + (" · [yellow]evidence changed since: the next review reloads it[/yellow]"
+                         if standing["evidence_changed"] else ""))
     gate = view["next_gate"]
     if gate is None:
         console.print("Final phase: no gate ahead; monitors keep running.")
@@ -89,13 +96,6 @@ def partnership(view: dict) -> None:
                                                           else ""))
         console.print(f"\nNext gate [bold]{shown(gate['id'])}[/bold]: {verdict}; {who}")
         criteria_table(gate["criteria"])
-    standing = view.get("review")
-    if standing is not None:
-        holds = f"until {shown(standing['holds_until'])}" if standing["holds_until"] else "while its evidence stays"
-        console.print(f"Last reviewed as of {shown(standing['looked_on'])}, confirmed as of "
-                      f"{shown(standing['confirmed_as_of'])}; the result holds {holds}"
-                      + (" · [yellow]evidence changed since: the next review reloads it[/yellow]"
-                         if standing["evidence_changed"] else ""))
     if view["monitors"]:
         console.print("\n[bold]Monitors[/bold] (in every phase; they raise attention, they do not block)")
         criteria_table(view["monitors"], monitor=True)

@@ -33,7 +33,7 @@ def record(session: Session, kind: str, *, actor: str, at: datetime, partnership
 def record_many(session: Session, rows: list[dict[str, Any]], *, at: datetime) -> None:
     """Insert many audit events at once: dicts with kind, actor, partnership_id and data."""
     if rows:
-        session.execute(AuditEvent.__table__.insert(), [{"at": at, **row} for row in rows])
+        session.connection().execute(AuditEvent.__table__.insert(), [{"at": at, **row} for row in rows])
         evidence_changed(session, {row["partnership_id"] for row in rows
                                    if row["partnership_id"] is not None and row["kind"] not in UNSEEN_BY_REVIEW})
 

@@ -71,8 +71,8 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Notification).on_conflict_do_nothing(index_elements=["dedup_key"])
-    session.execute(statement, rows)
+    statement = dialect.insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedup_key"])
+    session.connection().execute(statement, rows)  # Core: no ORM bulk bookkeeping
     return len(rows)
 
 

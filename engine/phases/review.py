@@ -202,7 +202,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
         if change is not None:
             changes.append((snapshot.key, change))
     if rows:
-        session.execute(insert(GateReview), rows)
+        connection.execute(GateReview.__table__.insert(), rows)  # Core: no ORM bulk bookkeeping
     if confirmed:
         session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
                         .execution_options(synchronize_session=False))

@@ -20,12 +20,12 @@ def _missing_parties(snapshot: PartnershipSnapshot, covered: set[int]) -> list[i
 def business_case_approved(snapshot: PartnershipSnapshot, as_of: date) -> Outcome:
     case = snapshot.business_case
     if case is None:
-        return failed("no business case recorded")
+        return failed("no business case recorded", watch=())
     blank = [name for name in ("outcomes", "processes", "measures") if not getattr(case, name).strip()]
     if blank:
-        return failed(f"the business case does not state its {', '.join(blank)}")
+        return failed(f"the business case does not state its {', '.join(blank)}", watch=())
     if case.approved_on is None or case.approved_by_id is None:
-        return failed("the business case is not approved")
+        return failed("the business case is not approved", watch=())
     if case.approved_on > as_of:
         return failed(f"the business case is approved only from {case.approved_on}", watch=[case.approved_on])
     return passed(f"business case approved on {case.approved_on}", watch=())
@@ -60,7 +60,7 @@ def _signed_by_all(snapshot: PartnershipSnapshot, agreement: Agreement) -> list[
 def agreement_signed_and_in_force(snapshot: PartnershipSnapshot, as_of: date) -> Outcome:
     if not snapshot.agreements:
         internal = all(party.internal for party in snapshot.parties)
-        return failed("no charter recorded" if internal else "no agreement recorded")
+        return failed("no charter recorded" if internal else "no agreement recorded", watch=())
     watch = in_force_changes(snapshot.agreements)
     for agreement in snapshot.agreements:
         if _in_force(agreement, as_of) and not _signed_by_all(snapshot, agreement):

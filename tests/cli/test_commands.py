@@ -58,6 +58,14 @@ def test_status_text_of_a_partnership(reviewed):
     assert "needs 2 gatekeeper(s), one from each party" in out and "business case approved on 2026-01-10" in out
 
 
+def test_status_says_when_the_last_review_looked_and_until_when_it_holds(reviewed):
+    """The `reviewed` fixture's review as of AS_OF; the empty partnership's result holds as long as
+    nothing is recorded for it."""
+    code, out, _ = run("status", "empty", "--as-of", AS_OF)
+    assert code == 0
+    assert f"Last reviewed as of {AS_OF}, confirmed as of {AS_OF}; the result holds while its evidence stays" in out
+
+
 @pytest.mark.parametrize("args", [("status", "nope"), ("history", "nope"),
                                   ("decide", "nope", "go", "--by", "gina@northwind.example", "--reason", "x")])
 def test_an_unknown_partnership_is_named(reviewed, args):

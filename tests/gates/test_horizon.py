@@ -122,3 +122,11 @@ def test_a_check_that_reads_the_date_without_saying_when_it_changes_is_looked_at
     registered = check(watching) and CHECKS.pop("watching")
     assert registered.changes_on(watching(None, AS_OF), AS_OF) == date(2027, 1, 1)
     assert registered.changes_on(watching(None, AS_OF), date(2027, 1, 1)) is None
+
+
+def test_a_partnership_with_nothing_dated_holds_for_as_long_as_its_evidence():
+    """Nothing recorded yet: every criterion fails, and nothing about that can change with the date."""
+    empty = replace(passing_execution(), phase="alignment", business_case=None, agreements=(), metrics=(),
+                    stakeholders=(), commitments=(), meetings=(), problems=(), knowledge_sessions=(), responses=())
+    assessment = assess(POLICY, empty, AS_OF)
+    assert not assessment.gate.passed and assessment.holds_until is None
