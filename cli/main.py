@@ -113,8 +113,9 @@ def review(as_of: AsOf = None, json: Json = False,
             f"(policy {shown(result['policy_version'])}): "
             f"{result['passed']} pass their gate, {len(result['advanced'])} advanced, {len(result['ready'])} now "
             f"ready, {result['written']} new reviews, {result['unchanged']} unchanged"
-            + (f" ({result['skipped']} confirmed without reloading: nothing they read changed)."
-               if result["skipped"] else "."))
+            + (f" ({result['skipped']} confirmed without reloading: nothing they read changed)"
+               if result["skipped"] else "")
+            + (f"; {result['busy']} left to another review running at the same time." if result["busy"] else "."))
 
 
 @app.command()

@@ -54,10 +54,11 @@ def finish_the_run(plan: ReviewPlan, report: ReviewReport, now: datetime) -> Non
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def review_one_batch(batch, as_of: date, now: datetime, policy: Policy) -> ReviewReport:
-    """One transaction: safe to retry, since reviewing twice changes nothing the second time."""
+def review_one_batch(batch, as_of: date, now: datetime, policy: Policy, wait: bool = False) -> ReviewReport:
+    """One transaction: safe to retry, since reviewing twice changes nothing the second time.
+    Partnerships another review is working on are left to it, unless `wait` (named partnerships)."""
     with transaction(get_engine()) as session:
-        return review_batch(session, policy, batch, as_of, now=now)
+        return review_batch(session, policy, batch, as_of, now=now, wait=wait)
 
 
 @flow(name="review-portfolio", log_prints=False)
@@ -73,7 +74,8 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     report = plan.held  # the partnerships whose last review still holds, as a full review finds them
     with collector_frozen(plan.batches):  # one collector policy for the run (docs/performance.md)
         for done, batch in enumerate(plan.batches, start=1):
-            report += review_one_batch(batch, as_of, moment, policy)  # one policy version for the whole run
+            report += review_one_batch(batch, as_of, moment, policy,  # one policy version for the whole run
+                                       wait=bool(parameters.partnerships))
             report_progress(done, len(plan.batches))
     finish_the_run(plan, report, moment)
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(

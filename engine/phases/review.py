@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, not_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, false, func, insert, not_, or_, select, update
 from sqlmodel import Session
 
 from partnerflow.engine import audit, clock
@@ -30,7 +30,7 @@ from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, assess, next_phase
-from partnerflow.models import GateReview, IdRange, Partnership, ReviewRun, load_snapshots, within
+from partnerflow.models import Batch, GateReview, IdRange, Partnership, ReviewRun, load_snapshots, within
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -52,6 +52,7 @@ class ReviewReport:
     tasks_opened: int = 0
     tasks_closed: int = 0
     skipped: int = 0  # live partnerships confirmed without reloading (an incremental review's)
+    busy: int = 0  # partnerships another review was working on at the same time: left to it
 
     def __add__(self, other: "ReviewReport") -> "ReviewReport":
         return ReviewReport(
@@ -59,7 +60,7 @@ class ReviewReport:
             self.unchanged + other.unchanged, self.advanced + other.advanced, self.ready + other.ready,
             self.no_longer_ready + other.no_longer_ready, self.conflicts + other.conflicts,
             self.blockers + other.blockers, self.tasks_opened + other.tasks_opened,
-            self.tasks_closed + other.tasks_closed, self.skipped + other.skipped)
+            self.tasks_closed + other.tasks_closed, self.skipped + other.skipped, self.busy + other.busy)
 
     def as_dict(self) -> dict:
         return {
@@ -67,6 +68,7 @@ class ReviewReport:
             "advanced": self.advanced, "ready": self.ready, "no_longer_ready": self.no_longer_ready,
             "conflicts": self.conflicts, "blockers": dict(self.blockers.most_common()),
             "tasks_opened": self.tasks_opened, "tasks_closed": self.tasks_closed, "skipped": self.skipped,
+            "busy": self.busy,
         }
 
 
@@ -168,17 +170,33 @@ def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple
 
 
 def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
-                 actor: str = "review") -> ReviewReport:
+                 actor: str = "review", wait: bool = False) -> ReviewReport:
     """Review the partnerships of `batch` (an id range or a list of ids). Flushes; the caller commits.
 
     `as_of` is the date evaluated; `now` stamps every row the batch writes (one clock per unit of work)."""
     with collector_paused():
-        return _review_batch(session, policy, batch, as_of, now=now, actor=actor)
+        return _review_batch(session, policy, batch, as_of, now=now, actor=actor, wait=wait)
+
+
+def claim(connection: Connection, batch, *, wait: bool) -> tuple[Batch, int]:
+    """The partnerships of `batch` this review works on, held until it commits, and how many another
+    review holds. PostgreSQL: their rows are locked (`FOR UPDATE`); those another review has locked
+    are left to it (`SKIP LOCKED`), or, with `wait` (partnerships a person named), waited for.
+    SQLite: the database's write lock is taken first (a second review waits for the first to
+    commit), so everything read is what the last writer committed."""
+    live = select(P.id).where(within(P.id, batch), P.state != "terminated").order_by(P.id)
+    if connection.dialect.name == "sqlite":
+        connection.execute(update(Partnership.__table__).where(false()).values(evidence_version=P.evidence_version))
+        return batch, 0
+    claimed = connection.execute(live.with_for_update(skip_locked=not wait)).scalars().all()
+    held = connection.execute(select(func.count()).select_from(live.subquery())).scalar_one() - len(claimed)
+    return (batch if held == 0 else claimed), held
 
 
 def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
-                  actor: str) -> ReviewReport:
+                  actor: str, wait: bool) -> ReviewReport:
     connection = session.connection()
+    batch, busy = claim(connection, batch, wait=wait)
     marks = read_marks(connection, batch)  # before the snapshots: a change meanwhile makes the mark stale
     snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
@@ -215,7 +233,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     reconciled = reconcile(session, policy, by_id, wanted, batch=batch, now=now, as_of=as_of)
     enqueue(session, tasks_opened(reconciled.opened, by_id), now=now)
     report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
-    report.written, report.unchanged = len(rows), len(confirmed)
+    report.written, report.unchanged, report.busy = len(rows), len(confirmed), busy
     for key, change in changes:
         if change.partnership_id not in applied:
             report.conflicts.append(key)
@@ -331,7 +349,7 @@ def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Se
     with collector_frozen(plan.batches):
         for batch in plan.batches:
             with transaction(engine) as session:
-                done = review_batch(session, policy, batch, as_of, now=now)
+                done = review_batch(session, policy, batch, as_of, now=now, wait=bool(keys))
             report += done
             if on_batch is not None:
                 on_batch(done)

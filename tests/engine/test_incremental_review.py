@@ -3,7 +3,6 @@ and it finds exactly what a full review finds, day after day, on a portfolio tha
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from partnerflow.engine import (
@@ -25,10 +24,7 @@ from partnerflow.models import (
     Party,
     ReviewRun,
     Task,
-    make_engine,
-    upgrade,
 )
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.engine.harness import POLICY, review
 from tests.engine.test_examples import EXAMPLES
 
@@ -107,22 +103,6 @@ def act(engine, day: int, today, now) -> None:
         for by in GATEKEEPERS:
             with transaction(engine) as session:
                 decide(session, POLICY, key, "go", by=by, reason=f"Day {day}", as_of=today)
-
-
-@pytest.fixture
-def twin(database_url, tmp_path):
-    """A second database on the same backend as `engine`, migrated and empty."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "twin.db"
-        url = f"sqlite:///{path}"
-    else:
-        url = create_postgres_database("pf_twin")
-    twin = make_engine(url)
-    upgrade(twin)
-    yield twin
-    twin.dispose()
-    if not database_url.startswith("sqlite"):
-        drop_postgres_database(url)
 
 
 def test_incremental_and_full_reviews_agree_every_day_of_a_year(engine, twin, frozen_clock):
