@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from partnerflow.models.core import timestamp_column
@@ -11,7 +11,9 @@ from partnerflow.models.core import timestamp_column
 
 class GateReview(SQLModel, table=True):
     """One evaluation of a partnership's gate. A review equal to the previous one is not
-    written again: `checked_at` / `checked_as_of` record when it was last confirmed."""
+    written again: `checked_at` / `checked_as_of` record when it was last confirmed. Each review
+    names the one it follows (`previous_id`, 0 for the first), once: two reviews written at the
+    same time on the same basis cannot both be stored."""
 
     __tablename__ = "gate_review"
     # "the latest review per (partnership, gate)" and what the portfolio counts and filters of it,
@@ -22,6 +24,7 @@ class GateReview(SQLModel, table=True):
               postgresql_include=["blockers"]).ddl_if(dialect="postgresql"),
         Index("ix_gate_review_latest", "partnership_id", "gate", "id", "phase", "passed", "blockers")
         .ddl_if(dialect="sqlite"),
+        UniqueConstraint("partnership_id", "gate", "previous_id", name="uq_gate_review_follows"),
     )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id")
@@ -36,6 +39,7 @@ class GateReview(SQLModel, table=True):
     created_at: datetime = Field(sa_column=timestamp_column())
     checked_at: datetime = Field(sa_column=timestamp_column())
     checked_as_of: date
+    previous_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # the review it follows
 
 
 class ReviewRun(SQLModel, table=True):

@@ -216,7 +216,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
         if before is not None and before[1] == this:
             confirmed.append(before[0])
         else:
-            rows.append(_review_row(snapshot, evaluation, this, as_of, now))
+            rows.append(_review_row(snapshot, evaluation, this, as_of, now, follows=before[0] if before else 0))
         if change is not None:
             changes.append((snapshot.key, change))
     if rows:
@@ -269,13 +269,14 @@ def write_marks(connection: Connection, marks: dict[int, tuple], holds: list[tup
             review_holds_until=bindparam("holds_until")), rows)
 
 
-def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this: str, as_of: date, now) -> dict:
+def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this: str, as_of: date, now, *,
+                follows: int) -> dict:
     return {
         "partnership_id": snapshot.id, "gate": evaluation.gate, "phase": snapshot.phase,
         "policy_version": evaluation.policy_version, "as_of": as_of, "passed": evaluation.passed,
         "results": [r._asdict() for r in evaluation.results], "blockers": [r.id for r in evaluation.blockers],
         "digest": this,
-        "created_at": now, "checked_at": now, "checked_as_of": as_of,
+        "created_at": now, "checked_at": now, "checked_as_of": as_of, "previous_id": follows,
     }
 
 

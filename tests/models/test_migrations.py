@@ -89,3 +89,31 @@ def test_a_database_that_does_not_answer_says_so():
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(DatabaseNotReady, match="does not answer"):
         require_current(engine)
+
+
+def test_reviews_written_twice_before_0008_are_chained_and_a_new_duplicate_is_refused(empty_database):
+    """Two reviews at once could store the same review twice before 0008: the migration chains the
+    stored reviews in the order they were written; afterwards the database refuses a second review
+    following the same one."""
+    upgrade(empty_database, "0007")
+    review = ("INSERT INTO gate_review (partnership_id, gate, phase, policy_version, as_of, passed, results, "
+              "blockers, digest, created_at, checked_at, checked_as_of) VALUES (1, 'g', 'alignment', 'v', "
+              "'2026-11-27', false, '[]', '[]', '{digest}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '2026-11-27')")
+    with empty_database.begin() as connection:
+        connection.execute(text("INSERT INTO program (id, key, name) VALUES (1, 'p', 'P')"))
+        connection.execute(text("INSERT INTO party (id, key, name, internal) VALUES (1, 'us', 'Us', true)"))
+        connection.execute(text("INSERT INTO person (id, email, name, party_id, roles) "
+                                "VALUES (1, 'a@us.example', 'A', 1, '[]')"))
+        connection.execute(text("INSERT INTO partnership (id, key, name, kind, program_id, phase, state, sponsor_id, "
+                                "owner_id, version, cycle, phase_since, created_at) VALUES (1, 'k', 'K', 'other', 1, "
+                                "'alignment', 'active', 1, 1, 1, 1, '2026-01-01', CURRENT_TIMESTAMP)"))
+        for digest in ("a", "b", "b"):  # the last two: one review stored twice
+            connection.execute(text(review.format(digest=digest)))
+    upgrade(empty_database)
+    with empty_database.connect() as connection:
+        chain = connection.execute(text("SELECT id, previous_id FROM gate_review ORDER BY id")).all()
+    assert [tuple(row) for row in chain] == [(1, 0), (2, 1), (3, 2)]
+    with pytest.raises(DBAPIError, match="(?i)unique|duplicate"):
+        with empty_database.begin() as connection:
+            connection.execute(text(review.format(digest="c").replace(
+                "checked_as_of)", "checked_as_of, previous_id)").replace("'2026-11-27')", "'2026-11-27', 2)")))

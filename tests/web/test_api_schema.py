@@ -22,10 +22,6 @@ def token(engine):
     return value
 
 
-# Prefect's harness server draws jitter from the global `random` in its own threads; when that
-# lands while hypothesis draws a case, hypothesis blames the strategy (a deprecation warning,
-# an error under our filters) although nothing here uses `random`.
-@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_every_input_within_its_schema(case, token):
