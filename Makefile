@@ -7,7 +7,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-sqlite test-later bench bench-web chromium clean
+.PHONY: demo test test-sqlite test-later bench bench-web chromium deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ test-later: $(VENV)/.installed chromium
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/review.py
+
+# The work pool and the deployments of prefect.yaml, unattended, on the Prefect server that
+# PREFECT_API_URL names (docs/operations.md); `partnerflow doctor` then checks them.
+deploy: $(VENV)/.installed
+	@test -n "$$PREFECT_API_URL" || { echo "make deploy needs PREFECT_API_URL: the Prefect server to deploy to"; exit 2; }
+	$(BIN)/prefect work-pool create partnerflow --type process --overwrite
+	PREFECT_CLI_PROMPT=false $(BIN)/prefect --no-prompt deploy --all
 
 bench-web: $(VENV)/.installed
 	$(BIN)/python bench/web.py

@@ -214,7 +214,8 @@ from partnerflow.cli import work  # noqa: E402  (registers the task, channel, me
 
 work.register(app)
 
-from partnerflow.cli import server, web  # noqa: E402  (register serve, the token and the server commands)
+from partnerflow.cli import doctor, server, web  # noqa: E402  (register serve, tokens, server, doctor)
 
 web.register(app)
 server.register(app)
+doctor.register(app)

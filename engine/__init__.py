@@ -90,6 +90,8 @@ from partnerflow.engine.policies import policy_document, policy_in_force, read_p
 from partnerflow.engine.progress import listening as progress_listening
 from partnerflow.engine.progress import report as report_progress
 from partnerflow.engine.settings import DEFAULT_POLICY, Settings, SettingsError, get_settings
+from partnerflow.engine.health import health_findings
+from partnerflow.engine.notifications import Finding
 from partnerflow.engine.setup import init_database
 from partnerflow.engine.work import MemberRefused, TaskRefused, delegate, remove_member, task_detail, task_listing
 from partnerflow.engine.work import complete as complete_task
@@ -101,6 +103,7 @@ from partnerflow.models import DatabaseNotReady, head_revision
 __all__ = [
     # reading and writing the portfolio
     "transaction", "get_engine", "ready_engine", "init_database", "head_revision", "partnership_ids",
+    "health_findings", "Finding",
     "import_documents", "import_files", "ImportSummary", "supply_evidence", "may_change_evidence", "EVIDENCE_SECTIONS", "LIST_SECTIONS", "FIRST_DAY", "LAST_DAY",
     # the phases
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",

@@ -93,7 +93,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
                "EVIDENCE_OF_PRACTICE", "PracticeStatus", "practice_statuses"}),
     ("flows", {"ReviewParameters", "dispatch_notifications", "review_partnership", "review_portfolio",
                "run_in_process", "sweep_deadlines"}),
-    ("engine", {"AccessRefused", "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor",
+    ("engine", {"AccessRefused", "Finding", "health_findings", "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor",
               "request_sign_in", "sign_in", "session_of", "sign_out", "sign_token", "read_token", "ChannelRefused", "sign_in_link_for",
               "supply_evidence", "may_change_evidence", "task_detail", "usable_link", "resend_task_link", "PRACTICES", "EVIDENCE_SECTIONS", "LIST_SECTIONS", "FIRST_DAY", "LAST_DAY",
               "PARTNERSHIP_SORTS", "CRITERION_ID", "STATES",
@@ -110,7 +110,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
               "reassign_task", "remove_channel", "remove_member", "report_progress", "reseal",
               "retry_notifications", "review_all", "review_batch", "review_summary", "secret_of", "sweep",
               "task_listing", "today", "transaction", "what_if"}),
-    ("notify", {"CHANNELS", "EVENTS", "TASK_EVENTS", "CheckedClient", "Delivery", "InvalidTarget", "Message",
+    ("notify", {"CHANNELS", "check_smtp", "EVENTS", "TASK_EVENTS", "CheckedClient", "Delivery", "InvalidTarget", "Message",
                 "SmtpSettings", "Target", "deliver_all", "environment", "render", "render_message", "validate_target"}),
     ("engine.phases", {"Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "VERDICTS",
                      "plan_review", "finish_run", "ReviewPlan", "collector_frozen", "decide", "partnership_history", "partnership_status", "plan_batches",
@@ -120,7 +120,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("engine.work", {"MemberRefused", "Opened", "Reconciled", "Removal", "TaskRefused", "Wanted", "cancel_for",
                    "complete", "complete_by_link", "delegate", "open_condition", "open_conditions", "reassign",
                    "reconcile", "remove_member", "task_listing", "wanted_tasks", "task_detail"}),
-    ("engine.notifications", {"ActionLink", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing", "SweepReport",
+    ("engine.notifications", {"ActionLink", "Finding", "channel_findings", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing", "SweepReport",
                             "add_channel", "channel_listing", "consume_link", "context_of", "dispatch_all",
                             "dispatch_batch", "drain", "enqueue", "notification_listing", "remove_channel", "reseal",
                             "retry_notifications", "secret_of", "sweep", "target_problem", "tasks_opened",
@@ -158,6 +158,7 @@ WINGS_BELOW = {  # what each part of engine/ may import of engine/ besides the b
     "phases": {"phases", "work", "notifications"},
     "intake": {"intake", "notifications"},
     "setup": {"notifications"},
+    "health": {"notifications"},
 }
 
 

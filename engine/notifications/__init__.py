@@ -16,6 +16,7 @@ from partnerflow.engine.notifications.channels import (
 )
 from partnerflow.engine.notifications.deadlines import SweepReport, sweep
 from partnerflow.engine.notifications.dispatch import DispatchReport, dispatch_all, dispatch_batch, drain
+from partnerflow.engine.notifications.health import Finding, channel_findings
 from partnerflow.engine.notifications.links import ActionLink, LinkRefused, consume_link, read_token, sign_token, usable_link, verify_link
 from partnerflow.engine.notifications.notices import context_of, tasks_opened, transitions_applied
 from partnerflow.engine.notifications.outbox import Outgoing, enqueue, notification_listing, retry_notifications
@@ -27,5 +28,5 @@ __all__ = [
     "dispatch_batch", "DispatchReport", "drain", "enqueue", "LinkRefused", "notification_listing", "Outgoing",
     "remove_channel", "reseal", "retry_notifications", "secret_of", "sweep", "SweepReport", "target_problem",
     "tasks_opened", "transitions_applied", "verify_link", "usable_link", "write_channels", "request_sign_in", "sign_in", "session_of", "sign_out", "sign_in_link_for",
-    "sign_token", "read_token", "resend_task_link",
+    "sign_token", "read_token", "resend_task_link", "Finding", "channel_findings",
 ]

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from partnerflow.notify.channels.connections import CheckedClient
-from partnerflow.notify.channels.email import SmtpSettings, deliver_emails
+from partnerflow.notify.channels.email import SmtpSettings, check_smtp, deliver_emails
 from partnerflow.notify.channels.inbox import deliver_inbox
 from partnerflow.notify.channels.posting import refused
 from partnerflow.notify.channels.slack import deliver_slack
@@ -26,7 +26,7 @@ from partnerflow.notify.channels.webhook import InvalidSignature, deliver_webhoo
 from partnerflow.notify.message import Delivery, Message, Target, failed
 from partnerflow.notify.targets import InvalidTarget, checked_form
 
-__all__ = ["CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign", "verify"]
+__all__ = ["CheckedClient", "InvalidSignature", "SmtpSettings", "check_smtp", "deliver_all", "sign", "verify"]
 log = logging.getLogger(__name__)
 Item = tuple[Message, Target]
 

@@ -110,6 +110,11 @@ def open_connection(smtp: SmtpSettings) -> smtplib.SMTP:
     return connection
 
 
+def check_smtp(smtp: SmtpSettings) -> None:
+    """Connect, STARTTLS and log in as a delivery would, then say goodbye; raises what a delivery would meet."""
+    quit_politely(open_connection(smtp))
+
+
 def quit_politely(connection: smtplib.SMTP) -> None:
     with contextlib.suppress(OSError):  # the emails are sent; a failed goodbye changes nothing
         connection.quit()

@@ -9,8 +9,8 @@ from tests.notify.builders import deliver, message, webhook
 
 
 def test_the_public_face_is_pinned():
-    assert set(notify_channels.__all__) == {"CheckedClient", "InvalidSignature", "SmtpSettings", "deliver_all", "sign",
-                                             "verify"}
+    assert set(notify_channels.__all__) == {"CheckedClient", "InvalidSignature", "SmtpSettings", "check_smtp",
+                                             "deliver_all", "sign", "verify"}
 
 
 def test_the_receiver_never_sees_more_than_concurrency_requests_in_flight(receiver):

@@ -114,6 +114,7 @@ def test_what_people_typed_comes_back_escaped_in_pages_and_api(client, engine):
     review(engine)
     page = signed_in_as(client, GINA).get("/partnerships/acme-supply")
     assert hostile not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<dt>Last review</dt><dd>looked on 2026-11-27, confirmed as of 2026-11-27" in page.text
     assert hostile not in client.get("/").text
     with face.transaction() as session:
         _, token = face.create_token(session, GINA, now=face.now())
