@@ -28,6 +28,7 @@ from partnerflow.engine import (
     review_summary,
     transaction,
 )
+from partnerflow.flows.events import Announcer
 
 
 class ReviewParameters(BaseModel):
@@ -71,12 +72,15 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     policy = policy_in_force(settings.policy_path)
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
     plan = plan_the_review(parameters, as_of, moment, policy, parameters.batch_size or settings.review_batch_size)
-    report = plan.held  # the partnerships whose last review still holds, as a full review finds them
+    report, announcer = plan.held, Announcer()  # the held: as a full review finds them
     with collector_frozen(plan.batches):  # one collector policy for the run (docs/performance.md)
         for done, batch in enumerate(plan.batches, start=1):
-            report += review_one_batch(batch, as_of, moment, policy,  # one policy version for the whole run
-                                       wait=bool(parameters.partnerships))
+            reviewed = review_one_batch(batch, as_of, moment, policy,  # one policy version for the whole run
+                                        wait=bool(parameters.partnerships))
+            announcer.review(reviewed)
+            report += reviewed
             report_progress(done, len(plan.batches))
+    announcer.close()
     finish_the_run(plan, report, moment)
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from partnerflow import engine
+from partnerflow.web import events
 from partnerflow.web.auth import api_actor
 
 router = APIRouter(tags=["partnerflow"])
@@ -193,6 +194,8 @@ def _supply(key: str, sections: dict, actor: Actor) -> dict:
     with engine.transaction() as session:
         summary = engine.supply_evidence(session, key[:100], json.dumps(sections, default=str), by=actor.email, now=engine.now(),
                                          source="request")
+    if any(summary):
+        events.evidence_changed(key[:100])
     return {"summary": str(summary), "counts": summary._asdict()}
 
 

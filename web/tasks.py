@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from partnerflow import engine
+from partnerflow.web import events
 from partnerflow.web.auth import Signed, check_csrf, csrf_token, secret, signed_in
 from partnerflow.web.errors import problem_of
 from partnerflow.web.signin import check_pre, pre_page
@@ -105,9 +106,11 @@ def task_evidence(request: Request, task_id: TaskId, evidence: str = Form(..., m
         by = acting.email(session)
     try:
         with engine.transaction() as session:
-            engine.supply_evidence(session, task["partnership"]["key"], evidence, by=by, now=moment)
+            summary = engine.supply_evidence(session, task["partnership"]["key"], evidence, by=by, now=moment)
     except engine.InvalidDocument as invalid:
         return _task_page(acting, task_id, problem=invalid, evidence=evidence, status=422)
+    if any(summary):
+        events.evidence_changed(task["partnership"]["key"])
     settings = engine.get_settings()
     engine.review_all(engine.ready_engine(), engine.policy_in_force(settings.policy_path), moment.date(),
                       batch_size=settings.review_batch_size, keys=[task["partnership"]["key"]], now=moment,

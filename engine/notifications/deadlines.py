@@ -27,6 +27,7 @@ class SweepReport(NamedTuple):
     reminded: int = 0
     escalated: int = 0
     digests: int = 0
+    overdue: tuple = ()  # (partnership key, task id, criterion, escalation level) of each task escalated now
 
 
 def _open_tasks(session: Session):
@@ -50,7 +51,7 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
     rows = _open_tasks(session)
     office = program_office(session)
     outgoing: list[Outgoing] = []
-    reminded, levels = [], defaultdict(list)
+    reminded, levels, overdue = [], defaultdict(list), []
     standing_in = active_delegations(session, today)  # reminders go to the delegate meanwhile
     for row in rows:
         started = row.first_notified_at
@@ -69,6 +70,7 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
                 outgoing.append(Outgoing("task.escalated", person, f"task:{row.id}:escalated:{level}",
                                          {**_context(row), "level": level}, row.partnership_id, row.id))
             levels[level].append(row.id)
+            overdue.append((row.key, row.id, row.criterion, level))
     outgoing += _digests(session, rows, today)
     enqueue(session, outgoing, now=now)
     if reminded:
@@ -78,7 +80,7 @@ def sweep(session: Session, policy: Policy, *, now: datetime | None = None) -> S
         session.execute(update(Task).where(T.id.in_(ids)).values(escalation_level=level)
                         .execution_options(synchronize_session=False))
     return SweepReport(len(reminded), sum(len(ids) for ids in levels.values()),
-                       sum(1 for o in outgoing if o.event == "digest"))
+                       sum(1 for o in outgoing if o.event == "digest"), tuple(overdue))
 
 
 def _escalation_due(row, today: date, policy: Policy) -> int:

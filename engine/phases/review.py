@@ -53,6 +53,7 @@ class ReviewReport:
     tasks_closed: int = 0
     skipped: int = 0  # live partnerships confirmed without reloading (an incremental review's)
     busy: int = 0  # partnerships another review was working on at the same time: left to it
+    opened: list = field(default_factory=list)  # (partnership key, task id, criterion) of each task opened
 
     def __add__(self, other: "ReviewReport") -> "ReviewReport":
         return ReviewReport(
@@ -60,7 +61,8 @@ class ReviewReport:
             self.unchanged + other.unchanged, self.advanced + other.advanced, self.ready + other.ready,
             self.no_longer_ready + other.no_longer_ready, self.conflicts + other.conflicts,
             self.blockers + other.blockers, self.tasks_opened + other.tasks_opened,
-            self.tasks_closed + other.tasks_closed, self.skipped + other.skipped, self.busy + other.busy)
+            self.tasks_closed + other.tasks_closed, self.skipped + other.skipped, self.busy + other.busy,
+            self.opened + other.opened)
 
     def as_dict(self) -> dict:
         return {
@@ -233,6 +235,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     reconciled = reconcile(session, policy, by_id, wanted, batch=batch, now=now, as_of=as_of)
     enqueue(session, tasks_opened(reconciled.opened, by_id), now=now)
     report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
+    report.opened = [(by_id[o.partnership_id].key, o.task_id, o.wanted.result.id) for o in reconciled.opened]
     report.written, report.unchanged, report.busy = len(rows), len(confirmed), busy
     for key, change in changes:
         if change.partnership_id not in applied:
