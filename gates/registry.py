@@ -53,11 +53,15 @@ class Check(NamedTuple):
 
 
 def reads_as_of(function: CheckFunction) -> bool:
-    """Whether `function`'s code (its comprehensions and lambdas included) reads its `as_of` argument."""
+    """Whether `function`'s code (its comprehensions and lambdas included) reads its date argument
+    (the second, whatever its name)."""
     code = function.__code__
-    if "as_of" in code.co_cellvars:  # read by a nested comprehension or function
+    if code.co_argcount < 2:
+        return True  # not a check's signature: assume the worst
+    name = code.co_varnames[1]
+    if name in code.co_cellvars:  # read by a nested comprehension or function
         return True
-    return any(i.argval == "as_of" for i in dis.get_instructions(code) if i.opname.startswith("LOAD_"))
+    return any(i.argval == name for i in dis.get_instructions(code) if i.opname.startswith("LOAD_"))
 
 
 CHECKS: dict[str, Check] = {}

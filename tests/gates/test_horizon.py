@@ -116,7 +116,11 @@ def test_a_check_that_reads_the_date_without_saying_when_it_changes_is_looked_at
     def blind(snapshot, as_of):
         return passed(f"{len(snapshot.wins)} wins")
 
-    assert (reads_as_of(silent), reads_as_of(watching), reads_as_of(blind)) == (True, True, False)
+    def renamed(snapshot, on):
+        return passed("fine") if on.day < 40 else failed("never")
+
+    assert (reads_as_of(silent), reads_as_of(watching), reads_as_of(blind), reads_as_of(renamed)) == (
+        True, True, False, True)
     registered = check(silent) and CHECKS.pop("silent")
     assert registered.changes_on(silent(None, AS_OF), AS_OF) == AS_OF + timedelta(days=1)
     registered = check(watching) and CHECKS.pop("watching")
