@@ -3,9 +3,8 @@
 what was found and how to fix it."""
 
 from sqlalchemy import select
-from sqlmodel import Session
 
-from partnerflow.engine.database import get_engine
+from partnerflow.engine.database import get_engine, transaction
 from partnerflow.engine.notifications import Finding, channel_findings
 from partnerflow.engine.settings import Settings
 from partnerflow.models import Channel, DatabaseNotReady, head_revision, require_current
@@ -16,7 +15,7 @@ def health_findings(settings: Settings, *, timeout: float = 3.0) -> list[Finding
     found = [_secret_key(settings), _database(settings)]
     if found[-1].status == "fail":
         return found
-    with Session(get_engine(settings.database_url)) as session:
+    with transaction(get_engine(settings.database_url)) as session:
         channels = session.execute(select(Channel.id, Channel.kind, Channel.address, Channel.secret)).all()
     return found + channel_findings(settings, channels, timeout=timeout)
 
