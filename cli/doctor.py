@@ -2,16 +2,18 @@
 
 It checks the settings, the database and its migrations, the secret key, every channel (the SMTP
 login, each webhook, Slack and Teams host), and Prefect: the API, and when PREFECT_API_URL names a
-server of your own, its `partnerflow` work pool, a worker on it and the four deployments of
+server of your own, its `partnerflow` work pool, a worker on it and the deployments of
 prefect.yaml. Prefect is asked over its REST API (the CLI never imports Prefect for this). Exit
 code 0 when nothing failed (warnings included), 1 when something did, 2 for unreadable settings.
 """
 
 import os
+from importlib import resources
 from typing import Annotated
 
 import httpx
 import typer
+import yaml
 
 from partnerflow.cli import render, server
 from partnerflow.cli.errors import reported
@@ -20,9 +22,16 @@ from partnerflow.cli.render import shown
 from partnerflow.engine import Finding, get_settings, health_findings
 
 POOL = "partnerflow"
-# flow/deployment of prefect.yaml (tests/cli/test_doctor.py holds the two to each other)
-DEPLOYMENTS = ("review-portfolio/nightly", "review-partnership/on-demand", "dispatch-notifications/every-minute",
-               "sweep-deadlines/hourly")
+
+
+def declared_deployments() -> tuple[str, ...]:
+    """flow/deployment of each deployment of the prefect.yaml shipped in the package (a flow is named
+    after its function, dashed: tests/flows/test_deployments.py holds them to it)."""
+    spec = yaml.safe_load(resources.files("partnerflow").joinpath("prefect.yaml").read_text())
+    return tuple(f"{d['entrypoint'].rsplit('.', 1)[1].replace('_', '-')}/{d['name']}" for d in spec["deployments"])
+
+
+DEPLOYMENTS = declared_deployments()
 MARKS = {"ok": "[green]✔[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✘[/red]"}
 
 

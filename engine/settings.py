@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         description="Seconds to wait before each retry (Standard Webhooks); after the last, a notification is dead.")
     review_batch_size: int = Field(
         2000, ge=1, le=100_000, description="Partnerships loaded, evaluated and written per batch in a review.")
+    review_shard_size: int = Field(
+        50_000, ge=1, le=10_000_000,
+        description="Partnerships per shard of a portfolio review: what one Prefect worker reviews in one flow run "
+                    "when the review fans out (docs/scaling.md). Each shard's run costs ~3 s to start.")
 
     @field_validator("secret_key")
     @classmethod

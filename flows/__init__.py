@@ -11,8 +11,8 @@ prepare_prefect_environment()
 from partnerflow.flows.deadlines import sweep_deadlines  # noqa: E402
 from partnerflow.flows.dispatch import dispatch_notifications  # noqa: E402
 from partnerflow.flows.events import announce_evidence_changed  # noqa: E402
-from partnerflow.flows.review import ReviewParameters, review_partnership, review_portfolio  # noqa: E402
+from partnerflow.flows.review import ReviewParameters, review_partnership, review_portfolio, review_shard  # noqa: E402
 from partnerflow.flows.running import run_in_process  # noqa: E402
 
 __all__ = ["ReviewParameters", "announce_evidence_changed", "dispatch_notifications", "review_partnership",
-           "review_portfolio", "run_in_process", "sweep_deadlines"]
+           "review_portfolio", "review_shard", "run_in_process", "sweep_deadlines"]

@@ -1,12 +1,16 @@
-"""Prefect flows around engine.review: batching, retries, the summary artifact.
+"""Prefect flows around engine.review: shards, batches, retries, the summary artifact.
 
 A task reviews a whole batch (thousands of partnerships) in one transaction: a task per
 partnership would cap a review at ~40 partnerships per second (see docs/performance.md).
+A review of the portfolio is cut into shards of consecutive batches; each shard is reviewed
+here, or by a run of the `review-shard` flow on a worker when the review fans out
+(flows/fanout.py, docs/scaling.md).
 """
 
 from datetime import date, datetime
 
 from prefect import flow, task
+from prefect.runtime import flow_run
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
@@ -15,20 +19,26 @@ from partnerflow.engine import (
     Policy,
     ReviewPlan,
     ReviewReport,
+    ShardWork,
     collector_frozen,
     finish_run,
     get_engine,
     get_settings,
     now,
     plan_review,
+    plan_shards,
     policy_in_force,
     ready_engine,
     report_progress,
     review_batch,
+    review_shard_batch,
     review_summary,
+    shards_report,
+    take_shard,
     transaction,
 )
 from partnerflow.flows.events import Announcer
+from partnerflow.flows.fanout import fan_out_to, review_on_workers
 
 
 class ReviewParameters(BaseModel):
@@ -38,20 +48,32 @@ class ReviewParameters(BaseModel):
     full: bool = Field(False, description="Reload every live partnership; by default only those whose last "
                                           "review no longer holds (evidence changed, or its result may have "
                                           "expired) are reloaded, the others confirmed as they are.")
+    shard_size: int | None = Field(None, ge=1, description="Partnerships per shard; default from settings.")
+    fan_out: bool | None = Field(None, description="Review the shards on the work pool's workers, as runs of "
+                                                   "`shard_deployment`, or here; default: on the workers when "
+                                                   "this run came from a deployment and that deployment exists.")
+    shard_deployment: str = Field("review-shard/shards", description="The deployment that reviews one shard.")
+    shard_timeout: float = Field(300, gt=0, le=86_400, description="Seconds a shard's run may go without "
+                                 "finishing a batch before it is taken as lost and its shard handed to a new run.")
 
 
 @task(name="plan-review-batches", cache_policy=NO_CACHE)
 def plan_the_review(parameters: ReviewParameters, as_of: date, now: datetime, policy: Policy,
-                    batch_size: int) -> ReviewPlan:
+                    batch_size: int, shard_size: int) -> tuple[ReviewPlan, list[int]]:
+    """The run's batches, cut into shards (none for named partnerships: one batch, reviewed here)."""
     with transaction(get_engine()) as session:
-        return plan_review(session, policy, as_of, keys=parameters.partnerships, batch_size=batch_size,
+        plan = plan_review(session, policy, as_of, keys=parameters.partnerships, batch_size=batch_size,
                            incremental=not parameters.full, now=now)
+        return plan, [] if plan.run_id is None else plan_shards(session, plan, shard_size)
 
 
 @task(name="finish-review-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def finish_the_run(plan: ReviewPlan, report: ReviewReport, now: datetime) -> None:
+def finish_the_run(plan: ReviewPlan, now: datetime) -> ReviewReport:
+    """What the whole run did (the held, and every shard's batches, whoever reviewed them), recorded."""
     with transaction(get_engine()) as session:
+        report = plan.held + shards_report(session, plan.run_id)
         finish_run(session, plan, report, now=now)
+        return report
 
 
 @task(name="review-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -60,6 +82,45 @@ def review_one_batch(batch, as_of: date, now: datetime, policy: Policy, wait: bo
     Partnerships another review is working on are left to it, unless `wait` (named partnerships)."""
     with transaction(get_engine()) as session:
         return review_batch(session, policy, batch, as_of, now=now, wait=wait)
+
+
+@task(name="review-shard-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def review_next_batch(work: ShardWork, runner: str, policy: Policy) -> ReviewReport | None:
+    """The shard's next batch and its progress, in one transaction: retried, it reviews the batch
+    that did not commit. None when the shard is finished or another run took it over."""
+    with transaction(get_engine()) as session:
+        return review_shard_batch(session, policy, work, runner=runner, at=now())
+
+
+def review_the_shard(shard: int, runner: str) -> int:
+    """Take the shard and review what is left of it, batch by batch; returns the batches reviewed."""
+    policy = policy_in_force(get_settings().policy_path)
+    with transaction(get_engine()) as session:
+        work = take_shard(session, shard, runner=runner, at=now())
+    announcer, reviewed = Announcer(), 0
+    with collector_frozen(work.batches[work.done:]):  # one collector policy for the run (docs/performance.md)
+        for _ in range(work.done, len(work.batches)):
+            report = review_next_batch(work, runner, policy)
+            if report is None:
+                break
+            announcer.review(report)
+            reviewed += 1
+            report_progress(work.done + reviewed, len(work.batches))
+    announcer.close()
+    return reviewed
+
+
+def this_run() -> str:
+    """The id of the flow run this code runs in: a shard's runner."""
+    return str(flow_run.get_id())
+
+
+@flow(name="review-shard", log_prints=False)
+def review_shard(shard: int) -> int:
+    """Review one shard of a portfolio review (a run of it on a worker): resumes where an earlier run
+    of the shard stopped; stops if another run takes the shard over. Returns the batches it reviewed."""
+    ready_engine()
+    return review_the_shard(shard, this_run())
 
 
 @flow(name="review-portfolio", log_prints=False)
@@ -71,17 +132,20 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     as_of = parameters.as_of or moment.date()
     policy = policy_in_force(settings.policy_path)
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
-    plan = plan_the_review(parameters, as_of, moment, policy, parameters.batch_size or settings.review_batch_size)
-    report, announcer = plan.held, Announcer()  # the held: as a full review finds them
-    with collector_frozen(plan.batches):  # one collector policy for the run (docs/performance.md)
-        for done, batch in enumerate(plan.batches, start=1):
-            reviewed = review_one_batch(batch, as_of, moment, policy,  # one policy version for the whole run
-                                        wait=bool(parameters.partnerships))
-            announcer.review(reviewed)
-            report += reviewed
-            report_progress(done, len(plan.batches))
-    announcer.close()
-    finish_the_run(plan, report, moment)
+    plan, shards = plan_the_review(parameters, as_of, moment, policy, parameters.batch_size or settings.review_batch_size,
+                                   parameters.shard_size or settings.review_shard_size)
+    if plan.run_id is None:  # named partnerships: one batch, here, waiting for a review that holds them
+        report, announcer = review_one_batch(plan.batches[0], as_of, moment, policy, wait=True), Announcer()
+        announcer.review(report)
+        announcer.close()
+    else:
+        deployment = fan_out_to(parameters.fan_out, parameters.shard_deployment)
+        if deployment is not None and shards:
+            review_on_workers(plan.run_id, shards, deployment, timeout=parameters.shard_timeout)
+        else:
+            for shard in shards:
+                review_the_shard(shard, this_run())
+        report = finish_the_run(plan, moment)
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")
     return {"as_of": as_of.isoformat(), "policy_version": policy.version, **report.as_dict()}

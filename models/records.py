@@ -56,6 +56,28 @@ class ReviewRun(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     reviewed: int = 0  # reloaded and evaluated
     skipped: int = 0  # confirmed without reloading: evidence unchanged, result still holding
+    policy_mark: str | None = Field(default=None, max_length=32)  # the whole policy's fingerprint
+
+
+class ReviewShard(SQLModel, table=True):
+    """Consecutive batches of a review run that one process reviews. A batch and the shard's
+    progress (`done`, the sum of the batches' reports) commit together, so a shard whose process
+    died is resumed by another run at its first batch not committed. `runner` is the run working
+    on it (a Prefect flow run id); a run taken over stops at its next batch."""
+
+    __tablename__ = "review_shard"
+    __table_args__ = (UniqueConstraint("run_id", "number", name="uq_review_shard_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="review_run.id")
+    number: int
+    batches: list = Field(sa_column=Column(JSON, nullable=False))  # [first, last] ranges or lists of ids
+    partnerships: int
+    done: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # batches committed
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    runner: str | None = Field(default=None, max_length=64)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # runs that took it
+    heartbeat_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class Decision(SQLModel, table=True):

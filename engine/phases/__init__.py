@@ -21,6 +21,16 @@ from partnerflow.engine.phases.review import (
     review_all,
     review_batch,
 )
+from partnerflow.engine.phases.shards import (
+    PolicyChanged,
+    ShardState,
+    ShardWork,
+    plan_shards,
+    review_shard_batch,
+    shard_states,
+    shards_report,
+    take_shard,
+)
 from partnerflow.engine.phases.status import partnership_status, portfolio
 from partnerflow.engine.phases.transitions import Conflict
 from partnerflow.engine.phases.view import partnership_view, readable, review_listing
@@ -29,5 +39,6 @@ from partnerflow.engine.phases.whatif import what_if
 __all__ = [
     "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "plan_review", "finish_run", "ReviewPlan", "collector_frozen", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
-    "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
+    "PolicyChanged", "ShardState", "ShardWork", "plan_shards", "review_shard_batch", "shard_states", "shards_report",
+    "take_shard", "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

@@ -98,8 +98,7 @@ def collector_frozen(batches: Sequence) -> Iterator[None]:
     traverse the run's own objects only; thawed at the end, so nothing frozen outlives the run.
     A small run (a page's review of one partnership, a test) is left alone: freezing costs a full
     collection, 0.1–0.5 s in a process with Prefect loaded."""
-    size = sum(b.last - b.first + 1 if isinstance(b, IdRange) else len(b) for b in batches)
-    if size < FREEZE_FROM:
+    if sum(batch_size(b) for b in batches) < FREEZE_FROM:
         yield
         return
     gc.collect()
@@ -108,6 +107,11 @@ def collector_frozen(batches: Sequence) -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def batch_size(batch: Batch) -> int:
+    """Partnerships in a batch (a range counts the ids it spans: an upper bound)."""
+    return batch.last - batch.first + 1 if isinstance(batch, IdRange) else len(batch)
 
 
 def digest(evaluation: GateEvaluation, phase: str) -> str:
@@ -316,8 +320,8 @@ def plan_review(session: Session, policy: Policy, as_of: date, *, keys: Sequence
     else:
         batches, held = plan_batches(connection, batch_size), ReviewReport()
     run_id = connection.execute(insert(ReviewRun).values(
-        as_of=as_of, full=not incremental, policy_version=policy.version, started_at=now, reviewed=0,
-        skipped=held.skipped).returning(ReviewRun.id)).scalar_one()
+        as_of=as_of, full=not incremental, policy_version=policy.version, policy_mark=policy_mark(policy),
+        started_at=now, reviewed=0, skipped=held.skipped).returning(ReviewRun.id)).scalar_one()
     return ReviewPlan(batches, held, run_id)
 
 

@@ -110,5 +110,5 @@ def test_the_deployments_checked_are_those_of_prefect_yaml():
     declared = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text())["deployments"]
     flows = {"flows/review.py:review_portfolio": "review-portfolio", "flows/review.py:review_partnership":
              "review-partnership", "flows/dispatch.py:dispatch_notifications": "dispatch-notifications",
-             "flows/deadlines.py:sweep_deadlines": "sweep-deadlines"}
+             "flows/deadlines.py:sweep_deadlines": "sweep-deadlines", "flows/review.py:review_shard": "review-shard"}
     assert sorted(DEPLOYMENTS) == sorted(f"{flows[d['entrypoint']]}/{d['name']}" for d in declared)

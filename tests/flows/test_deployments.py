@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PARAMETERS = {"review_partnership": {"key": "x"}, "review_shard": {"shard": 1}}  # what their callers pass
 
 
 def test_every_deployment_entrypoint_is_a_flow_accepting_its_parameters():
@@ -15,9 +16,10 @@ def test_every_deployment_entrypoint_is_a_flow_accepting_its_parameters():
         path, name = deployment["entrypoint"].split(":")
         module = importlib.import_module("partnerflow." + path.removesuffix(".py").replace("/", "."))
         flow = getattr(module, name)
-        flow.validate_parameters(deployment.get("parameters") or ({"key": "x"} if name == "review_partnership" else {}))
+        flow.validate_parameters(deployment.get("parameters") or EXAMPLE_PARAMETERS.get(name, {}))
         names.add(flow.name)
-    assert names == {"review-portfolio", "review-partnership", "dispatch-notifications", "sweep-deadlines"}
+    assert names == {"review-portfolio", "review-shard", "review-partnership", "dispatch-notifications",
+                     "sweep-deadlines"}
 
 
 def test_nightly_review_is_scheduled():

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from partnerflow.engine.lookup import NotFound
 from partnerflow.flows import ReviewParameters, review_partnership, review_portfolio
+from partnerflow.flows.fanout import ShardFailed, fan_out_to
 from partnerflow.flows.review import review_one_batch
-from partnerflow.models import GateReview, IdRange, Partnership
+from partnerflow.models import GateReview, IdRange, Partnership, ReviewRun, ReviewShard
 from tests.engine import harness
 from tests.factories import AS_OF, NOW
 
@@ -67,3 +68,25 @@ def test_batch_task_unit_is_callable_without_a_flow_run(portfolio):
         ids = connection.execute(select(Partnership.id).order_by(Partnership.id)).scalars().all()
     report = review_one_batch.fn(IdRange(ids[0], ids[-1]), AS_OF, NOW, harness.POLICY)
     assert report.reviewed == 3
+
+
+def test_portfolio_review_in_shards_here_reports_the_whole_run(portfolio):
+    result = review_portfolio(ReviewParameters(as_of=AS_OF, batch_size=1, shard_size=2))
+    assert result["reviewed"] == 3 and result["written"] == 3
+    assert result["advanced"] == ["star"] and result["ready"] == ["acme-supply"]
+    with portfolio.connect() as connection:
+        shards = connection.execute(select(ReviewShard.number, ReviewShard.done, ReviewShard.finished_at)
+                                    .order_by(ReviewShard.number)).all()
+        run = connection.execute(select(ReviewRun.reviewed, ReviewRun.finished_at)).one()
+    assert [(number, done) for number, done, _ in shards] == [(1, 2), (2, 1)]
+    assert all(finished is not None for _, _, finished in shards)
+    assert run.reviewed == 3 and run.finished_at is not None
+
+
+def test_fanning_out_without_the_shard_deployment_fails_the_run_with_the_fix(portfolio):
+    with pytest.raises(ShardFailed, match=r"no deployment 'review-shard/shards' .*make deploy"):
+        review_portfolio(ReviewParameters(as_of=AS_OF, fan_out=True))
+
+
+def test_a_review_not_started_from_a_deployment_reviews_its_shards_here(portfolio):
+    assert fan_out_to(None, "review-shard/shards") is None  # the harness has no deployment running this
