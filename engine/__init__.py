@@ -69,6 +69,7 @@ from partnerflow.engine.phases import (
     ReviewPlan,
     ShardState,
     ShardWork,
+    assign_shard,
     finish_run,
     plan_shards,
     review_shard_batch,
@@ -116,8 +117,8 @@ __all__ = [
     # the phases
     "Policy", "DEFAULT_POLICY", "policy_in_force", "read_policy", "policy_document", "PHASES", "PHASE_NAMES", "VERDICTS",
     "ReviewReport", "plan_review", "finish_run", "ReviewPlan", "collector_frozen", "plan_batches", "review_all", "review_batch", "review_summary",
-    "plan_shards", "take_shard", "review_shard_batch", "shard_states", "shards_report", "ShardWork", "ShardState",
-    "PolicyChanged", "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
+    "plan_shards", "assign_shard", "take_shard", "review_shard_batch", "shard_states", "shards_report", "ShardWork",
+    "ShardState", "PolicyChanged", "decide", "DecisionOutcome", "what_if", "portfolio", "partnership_status", "partnership_history",
     "progress_listening", "report_progress", "gate_queue", "vote_standing", "partnership_rows", "PARTNERSHIP_SORTS", "CRITERION_ID", "portfolio_overview", "OverviewCache",
     "readable", "partnership_view", "review_listing",
     # the work

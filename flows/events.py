@@ -7,9 +7,10 @@ attach automations to them (docs/operations.md shows one):
     partnerflow.task.overdue            a task went past its due date and was escalated (level 1, 2)
     partnerflow.evidence.changed        evidence of the partnership was written (import, page, API)
 
-A run emits at most MOST_PER_KIND events of each kind (a first review of a large portfolio opens
-hundreds of thousands of tasks, and each event is a row in Prefect's database); past that it
-emits one `partnerflow.events.truncated` with what it left out. The web announces evidence it
+A flow run emits at most MOST_PER_KIND events of each kind (a first review of a large portfolio
+opens hundreds of thousands of tasks, and each event is a row in Prefect's database); past that it
+emits one `partnerflow.events.truncated` with what it left out. A portfolio review announces
+shard by shard (here, or from each shard's run on a worker), so the cap is per shard. The web announces evidence it
 wrote only when PREFECT_API_URL names a server: otherwise nobody could listen (and the web does not
 load Prefect). A bulk import (`partnerflow import`) announces nothing: review after it.
 """

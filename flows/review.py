@@ -10,9 +10,9 @@ here, or by a run of the `review-shard` flow on a worker when the review fans ou
 from datetime import date, datetime
 
 from prefect import flow, task
-from prefect.runtime import flow_run
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
 from partnerflow.engine import (
@@ -33,6 +33,7 @@ from partnerflow.engine import (
     review_batch,
     review_shard_batch,
     review_summary,
+    shard_states,
     shards_report,
     take_shard,
     transaction,
@@ -92,12 +93,16 @@ def review_next_batch(work: ShardWork, runner: str, policy: Policy) -> ReviewRep
         return review_shard_batch(session, policy, work, runner=runner, at=now())
 
 
-def review_the_shard(shard: int, runner: str) -> int:
-    """Take the shard and review what is left of it, batch by batch; returns the batches reviewed."""
-    policy = policy_in_force(get_settings().policy_path)
+def review_the_shard(shard: int, runner: str, policy: Policy, *, batches_before: int = 0,
+                     batches_in_run: int | None = None) -> int:
+    """Take the shard and review what is left of it, batch by batch; returns the batches reviewed.
+    Progress is reported over the run's batches when the caller says where the shard lies in them."""
     with transaction(get_engine()) as session:
-        work = take_shard(session, shard, runner=runner, at=now())
+        work = take_shard(session, shard, runner=runner, at=now(), policy=policy)
+    if not work.taken:
+        return 0  # given to another run, or finished
     announcer, reviewed = Announcer(), 0
+    total = batches_in_run or len(work.batches)
     with collector_frozen(work.batches[work.done:]):  # one collector policy for the run (docs/performance.md)
         for _ in range(work.done, len(work.batches)):
             report = review_next_batch(work, runner, policy)
@@ -105,7 +110,7 @@ def review_the_shard(shard: int, runner: str) -> int:
                 break
             announcer.review(report)
             reviewed += 1
-            report_progress(work.done + reviewed, len(work.batches))
+            report_progress(batches_before + work.done + reviewed, total)
     announcer.close()
     return reviewed
 
@@ -120,7 +125,7 @@ def review_shard(shard: int) -> int:
     """Review one shard of a portfolio review (a run of it on a worker): resumes where an earlier run
     of the shard stopped; stops if another run takes the shard over. Returns the batches it reviewed."""
     ready_engine()
-    return review_the_shard(shard, this_run())
+    return review_the_shard(shard, this_run(), policy_in_force(get_settings().policy_path))
 
 
 @flow(name="review-portfolio", log_prints=False)
@@ -132,6 +137,8 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     as_of = parameters.as_of or moment.date()
     policy = policy_in_force(settings.policy_path)
     ready_engine()  # fails the run at once, with a clear reason, if the database is not ready
+    # where the shards will run, known before anything is planned: a missing deployment fails here
+    deployment = None if parameters.partnerships else fan_out_to(parameters.fan_out, parameters.shard_deployment)
     plan, shards = plan_the_review(parameters, as_of, moment, policy, parameters.batch_size or settings.review_batch_size,
                                    parameters.shard_size or settings.review_shard_size)
     if plan.run_id is None:  # named partnerships: one batch, here, waiting for a review that holds them
@@ -139,12 +146,14 @@ def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
         announcer.review(report)
         announcer.close()
     else:
-        deployment = fan_out_to(parameters.fan_out, parameters.shard_deployment)
         if deployment is not None and shards:
             review_on_workers(plan.run_id, shards, deployment, timeout=parameters.shard_timeout)
         else:
-            for shard in shards:
-                review_the_shard(shard, this_run())
+            with transaction(get_engine()) as session:
+                counts = [state.batches for state in shard_states(session, plan.run_id)]
+            for number, shard in enumerate(shards):
+                review_the_shard(shard, this_run(), policy, batches_before=sum(counts[:number]),
+                                 batches_in_run=len(plan.batches))
         report = finish_the_run(plan, moment)
     create_markdown_artifact(key="portfolio-review", markdown=review_summary(
         report, as_of=as_of, policy_version=policy.version), description="What the portfolio review did")

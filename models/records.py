@@ -62,8 +62,9 @@ class ReviewRun(SQLModel, table=True):
 class ReviewShard(SQLModel, table=True):
     """Consecutive batches of a review run that one process reviews. A batch and the shard's
     progress (`done`, the sum of the batches' reports) commit together, so a shard whose process
-    died is resumed by another run at its first batch not committed. `runner` is the run working
-    on it (a Prefect flow run id); a run taken over stops at its next batch."""
+    died is resumed by another run at its first batch not committed. `runner` is the run the shard
+    is given to (a Prefect flow run id): only it may take the shard, and a run the shard was taken
+    from stops at its next batch."""
 
     __tablename__ = "review_shard"
     __table_args__ = (UniqueConstraint("run_id", "number", name="uq_review_shard_number"),)
@@ -71,6 +72,7 @@ class ReviewShard(SQLModel, table=True):
     run_id: int = Field(foreign_key="review_run.id")
     number: int
     batches: list = Field(sa_column=Column(JSON, nullable=False))  # [first, last] ranges or lists of ids
+    batch_count: int  # len(batches), read without the list
     partnerships: int
     done: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # batches committed
     report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

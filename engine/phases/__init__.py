@@ -25,6 +25,7 @@ from partnerflow.engine.phases.shards import (
     PolicyChanged,
     ShardState,
     ShardWork,
+    assign_shard,
     plan_shards,
     review_shard_batch,
     shard_states,
@@ -39,6 +40,6 @@ from partnerflow.engine.phases.whatif import what_if
 __all__ = [
     "VERDICTS", "partnership_status", "portfolio", "Conflict", "DecisionOutcome", "DecisionRefused", "ReviewReport", "plan_review", "finish_run", "ReviewPlan", "collector_frozen", "decide",
     "partnership_history", "plan_batches", "review_all", "review_batch", "review_summary", "what_if",
-    "PolicyChanged", "ShardState", "ShardWork", "plan_shards", "review_shard_batch", "shard_states", "shards_report",
+    "PolicyChanged", "ShardState", "ShardWork", "assign_shard", "plan_shards", "review_shard_batch", "shard_states", "shards_report",
     "take_shard", "gate_queue", "vote_standing", "PARTNERSHIP_SORTS", "CRITERION_ID", "partnership_rows", "portfolio_overview", "OverviewCache", "readable", "partnership_view", "review_listing",
 ]

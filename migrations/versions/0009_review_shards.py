@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("batches", sa.JSON(), nullable=False),
+        sa.Column("batch_count", sa.Integer(), nullable=False),
         sa.Column("partnerships", sa.Integer(), nullable=False),
         sa.Column("done", sa.Integer(), server_default="0", nullable=False),
         sa.Column("report", sa.JSON(), nullable=True),

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from partnerflow.engine import (
     PolicyChanged,
+    assign_shard,
     finish_run,
     plan_review,
     plan_shards,
@@ -83,12 +84,15 @@ def test_a_shard_whose_runner_died_is_resumed_by_the_next_at_its_first_batch_not
     sample(twin)
     plan, shards = planned(engine, shard_size=100)  # one shard of six batches
     assert review_shard(engine, shards[0], "killed", batches=2) == 2
-    # the first runner died after committing two batches; a new run takes the shard over
+    # the first runner died after committing two batches, it seems; the shard is given to a new run
     with transaction(engine) as session:
+        assert not take_shard(session, shards[0], runner="retry", at=NOW).taken  # not given to it yet
+        assign_shard(session, shards[0], "retry")
         work = take_shard(session, shards[0], runner="retry", at=NOW)
-    assert work.done == 2
+    assert work.taken and work.done == 2
     with transaction(engine) as session:  # the first runner, not dead after all, stops at its next batch
         assert review_shard_batch(session, POLICY, work, runner="killed", at=NOW) is None
+        assert not take_shard(session, shards[0], runner="killed", at=NOW).taken  # nor can it take it back
     assert review_shard(engine, shards[0], "retry", work=work) == 4
     with transaction(engine) as session:
         [state] = shard_states(session, plan.run_id)
@@ -108,9 +112,11 @@ def test_a_shard_refuses_a_policy_other_than_the_runs(engine):
     sample(engine)
     _, shards = planned(engine)
     edited = POLICY.model_copy(update={"version": POLICY.version + "-edited"})
+    with pytest.raises(PolicyChanged, match="the policy changed since review run"), transaction(engine) as session:
+        take_shard(session, shards[0], runner="r", at=NOW, policy=edited)  # refused before any batch
     with transaction(engine) as session:
         work = take_shard(session, shards[0], runner="r", at=NOW)
-    with pytest.raises(PolicyChanged, match="the policy changed since review run"), transaction(engine) as session:
+    with pytest.raises(PolicyChanged, match="start a new review"), transaction(engine) as session:
         review_shard_batch(session, edited, work, runner="r", at=NOW)
 
 

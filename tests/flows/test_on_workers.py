@@ -97,31 +97,48 @@ def kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+def flow_run_processes(api: str) -> list[int]:
+    """The processes of the server's flow runs still alive (a worker starts each in a session of its
+    own, so stopping the worker leaves them; one whose worker was killed lives on)."""
+    answer = httpx.post(f"{api}/flow_runs/filter", json={"limit": 200}, timeout=10)
+    pids = [int(str(run["infrastructure_pid"]).rsplit(":", 1)[-1]) for run in answer.json()
+            if run.get("infrastructure_pid")] if answer.is_success else []
+    alive = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if b"prefect" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                alive.append(pid)
+    return alive
+
+
 @pytest.fixture
 def stack(tmp_path):
-    """A Prefect server on PostgreSQL with the deployments and two workers, and a portfolio database."""
-    prefect_db = create_postgres_database("pf_prefect")
-    portfolio_url = create_postgres_database("pf_workers")
-    portfolio = make_engine(portfolio_url)
-    upgrade(portfolio)
-    sample(portfolio)
-    api = f"http://127.0.0.1:{free_port()}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": api,
-        "PREFECT_API_DATABASE_CONNECTION_URL": make_url(prefect_db).set(drivername="postgresql+asyncpg")
-        .render_as_string(hide_password=False),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",  # no nightly or every-minute runs of its own
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PARTNERFLOW_DATABASE_URL": portfolio_url,
-        "PROJECT_DIR": str(ROOT),  # where the pull step of prefect.yaml runs the flows from (docs/operations.md)
-    }
-    processes = Processes(tmp_path)
+    """A Prefect server on PostgreSQL with the deployments and two workers, and a portfolio database.
+    Everything it started is stopped, and both databases dropped, however the test ends."""
+    databases, processes, api = [], Processes(tmp_path), f"http://127.0.0.1:{free_port()}/api"
+    portfolio = None
     try:
+        prefect_db = create_postgres_database("pf_prefect")
+        databases.append(prefect_db)
+        portfolio_url = create_postgres_database("pf_workers")
+        databases.append(portfolio_url)
+        portfolio = make_engine(portfolio_url)
+        upgrade(portfolio)
+        sample(portfolio)
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp_path / "prefect-home"),
+            "PREFECT_API_URL": api,
+            "PREFECT_API_DATABASE_CONNECTION_URL": make_url(prefect_db).set(drivername="postgresql+asyncpg")
+            .render_as_string(hide_password=False),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",  # no nightly or every-minute runs of its own
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "PARTNERFLOW_DATABASE_URL": portfolio_url,
+            "PROJECT_DIR": str(ROOT),  # where the pull step of prefect.yaml runs the flows from (docs/operations.md)
+        }
         server = processes.start("server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port",
                                             api.split(":")[-1].removesuffix("/api"), "--no-ui", "--analytics-off"], env)
 
@@ -141,10 +158,16 @@ def stack(tmp_path):
         with temporary_settings(updates={PREFECT_API_URL: api}):
             yield {"portfolio": portfolio, "workers": workers, "processes": processes}
     finally:
+        leftovers = []
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            leftovers = flow_run_processes(api) if processes.started else []
         processes.stop()
-        portfolio.dispose()
-        drop_postgres_database(portfolio_url)
-        drop_postgres_database(prefect_db)
+        for pid in leftovers:
+            kill(pid)
+        if portfolio is not None:
+            portfolio.dispose()
+        for url in databases:
+            drop_postgres_database(url)
 
 
 def flow_run(client, run_id):
@@ -155,9 +178,11 @@ def worker_of(run) -> str | None:
     return (run.labels or {}).get("prefect.worker.name")
 
 
-def shards_planned(portfolio) -> int:
+def shards_given(portfolio) -> bool:
+    """The run's shards are planned, and each is given to the run submitted for it."""
     with portfolio.connect() as connection:
-        return connection.execute(select(func.count()).select_from(ReviewShard)).scalar_one()
+        runners = connection.execute(select(ReviewShard.runner)).scalars().all()
+    return bool(runners) and all(runners)
 
 
 def lock_shards(portfolio, ids=None):
@@ -204,7 +229,8 @@ def test_a_review_fanned_out_to_two_workers_survives_one_killed_mid_shard(stack,
         parent_worker = wait_for("the review's start on a worker", lambda: worker_of(flow_run(client, parent.id)),
                                  within=120, processes=processes)
         other = next(name for name in WORKERS if name != parent_worker)
-        wait_for("the run's shards", lambda: shards_planned(portfolio), within=60, processes=processes)
+        wait_for("the run's shards given to their runs", lambda: shards_given(portfolio), within=60,
+                 processes=processes)
         held, _ = lock_shards(portfolio)  # every shard's run waits to take its shard
         killed_run = wait_for(f"a shard's run on {other}", lambda: a_shard_run_on(client, other), within=SHARD_TIMEOUT,
                               processes=processes)
@@ -243,9 +269,10 @@ def test_a_review_fanned_out_to_two_workers_survives_one_killed_mid_shard(stack,
 def twin_of_sample():
     url = create_postgres_database("pf_workers_twin")
     twin = make_engine(url)
-    upgrade(twin)
-    sample(twin)
-    yield twin
-    twin.dispose()
-    drop_postgres_database(url)
-
+    try:
+        upgrade(twin)
+        sample(twin)
+        yield twin
+    finally:
+        twin.dispose()
+        drop_postgres_database(url)
