@@ -7,10 +7,11 @@ attach automations to them (docs/operations.md shows one):
     partnerflow.task.overdue            a task went past its due date and was escalated (level 1, 2)
     partnerflow.evidence.changed        evidence of the partnership was written (import, page, API)
 
-A flow run emits at most MOST_PER_KIND events of each kind (a first review of a large portfolio
-opens hundreds of thousands of tasks, and each event is a row in Prefect's database); past that it
-emits one `partnerflow.events.truncated` with what it left out. A portfolio review announces
-shard by shard (here, or from each shard's run on a worker), so the cap is per shard. The web announces evidence it
+A review emits at most MOST_PER_KIND events of each kind (a first review of a large portfolio
+opens hundreds of thousands of tasks, and each event is a row in Prefect's database: at 100,000
+partnerships, 3,000 events cost the server about 6 s of CPU); past that it emits
+`partnerflow.events.truncated` with what it left out. A portfolio review announces shard by
+shard (here, or from each shard's run on a worker), each shard its share of the cap. The web announces evidence it
 wrote only when PREFECT_API_URL names a server: otherwise nobody could listen (and the web does not
 load Prefect). A bulk import (`partnerflow import`) announces nothing: review after it.
 """
@@ -29,15 +30,21 @@ def resource(key: str) -> dict[str, str]:
 
 
 class Announcer:
-    """Emits a run's events, at most MOST_PER_KIND of each kind; `close` says what was left out."""
+    """Emits a run's events, at most `most` (MOST_PER_KIND) of each kind; `close` says what was left out.
+    A shard of a review announces its share, MOST_PER_KIND / shards, so the review's stays the same."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int | None = None) -> None:
+        self.most = MOST_PER_KIND if most is None else most
         self.left_out: Counter = Counter()
         self.emitted: Counter = Counter()
 
+    @classmethod
+    def for_shard(cls, shards: int) -> "Announcer":
+        return cls(max(1, MOST_PER_KIND // max(1, shards)))
+
     def emit(self, event: str, items: Iterable[tuple[str, dict]]) -> None:
         for key, payload in items:
-            if self.emitted[event] >= MOST_PER_KIND:
+            if self.emitted[event] >= self.most:
                 self.left_out[event] += 1
                 continue
             emit_event(event=event, resource=resource(key), payload=payload)
@@ -54,7 +61,7 @@ class Announcer:
         if self.left_out:
             emit_event(event="partnerflow.events.truncated",
                        resource={"prefect.resource.id": "partnerflow.portfolio"},
-                       payload={"left_out": dict(self.left_out), "most_per_kind": MOST_PER_KIND})
+                       payload={"left_out": dict(self.left_out), "most_per_kind": self.most})
 
 
 def announce_overdue(overdue) -> None:

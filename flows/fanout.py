@@ -28,7 +28,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import deployment
 from prefect.states import Cancelled, Cancelling, Crashed
 
-from partnerflow.engine import assign_shard, shard_states, transaction
+from partnerflow.engine import ShardState, assign_shard, shard_states, transaction
 
 SHARD_ATTEMPTS = 3
 POLL_SECONDS = 1.0
@@ -60,13 +60,25 @@ def fan_out_to(fan_out: bool | None, shard_deployment: str) -> str | None:
 
 @dataclass
 class ShardRun:
-    """The run a shard is given to, and when the review last saw the shard or its run move."""
+    """A shard, the run it is given to, and when the review last saw either of them move."""
 
-    run_id: UUID
+    shard: int
     name: str
+    run_id: UUID
     attempts: int = 1
     seen: tuple = ()  # the run's state type, the shard's batches done, runner and heartbeat
     since: float = field(default_factory=time.monotonic)
+
+    def moved(self, run, state: ShardState) -> bool:
+        """Note what the run and the shard show now: True when it differs from what was seen before."""
+        seen = (run.state_type if run else None, state.done, state.runner, state.heartbeat_at)
+        if seen == self.seen:
+            return False
+        self.seen, self.since = seen, time.monotonic()
+        return True
+
+    def silent_for(self) -> float:
+        return time.monotonic() - self.since
 
 
 def review_on_workers(run_id: int, shards: list[int], shard_deployment: str, *, timeout: float) -> None:
@@ -75,7 +87,7 @@ def review_on_workers(run_id: int, shards: list[int], shard_deployment: str, *, 
     with transaction() as session:
         names = {s.shard_id: f"review run {run_id}, shard {s.number} of {len(shards)}"
                  for s in shard_states(session, run_id)}
-    watched = {shard: ShardRun(_give(shard_deployment, shard, names[shard]), names[shard]) for shard in shards}
+    watched = {shard: ShardRun(shard, names[shard], _give(shard_deployment, shard, names[shard])) for shard in shards}
     try:
         _watch(run_id, watched, shard_deployment, timeout)
     except BaseException:
@@ -90,36 +102,37 @@ def _watch(run_id: int, watched: dict[int, ShardRun], shard_deployment: str, tim
             # the runs first, then the shards: a run seen completed has committed its last batch
             flow_runs = _read_runs(client, [shard.run_id for shard in watched.values()])
             with transaction() as session:
-                states = {s.shard_id: s for s in shard_states(session, run_id) if s.shard_id in watched}
-            for shard, state in states.items():
+                states = [s for s in shard_states(session, run_id) if s.shard_id in watched]
+            for state in states:
+                this = watched[state.shard_id]
+                run = flow_runs.get(this.run_id)
                 if state.finished:
-                    del watched[shard]
-                    continue
-                this, run = watched[shard], flow_runs.get(watched[shard].run_id)
-                seen = (run.state_type if run else None, state.done, state.runner, state.heartbeat_at)
-                if seen != this.seen:
-                    this.seen, this.since = seen, time.monotonic()
-                    moved = this.since
-                reason = _lost(run, time.monotonic() - this.since, timeout)
-                if reason is None:
-                    continue
-                if run is not None and run.state_type is StateType.CANCELLED:
-                    raise ShardFailed(f"shard {state.number} of review run {run_id}: {reason}; the review stops "
-                                      "(start a new one to review what is left)")
-                if this.attempts >= SHARD_ATTEMPTS:
-                    raise ShardFailed(f"shard {state.number} of review run {run_id} was not finished by "
-                                      f"{this.attempts} runs; the last {reason}")
-                if run is not None and run.state_type in STARTED:
-                    client.set_flow_run_state(run.id, Crashed(message=f"Partnerflow: {reason}; the shard is "
-                                                                      "handed to a new run"), force=True)
-                this.run_id, this.attempts = _give(shard_deployment, shard, this.name), this.attempts + 1
-                this.seen, this.since = (), time.monotonic()
+                    del watched[state.shard_id]
+                elif this.moved(run, state):
+                    moved = time.monotonic()
+                elif (reason := _lost(run, this.silent_for(), timeout)) is not None:
+                    _give_again(client, this, run, f"shard {state.number} of review run {run_id}", reason,
+                                shard_deployment)
         if watched and time.monotonic() - moved > timeout:
             raise ShardFailed(f"review run {run_id}: no shard or shard run moved for {timeout:g} s; "
                               f"{len(watched)} shard(s) left, waiting for a worker: is one online on the pool "
                               f"of {shard_deployment!r}?")
         if watched:
             time.sleep(POLL_SECONDS)  # watching other processes work: the only wait is for them
+
+
+def _give_again(client, this: ShardRun, run, which: str, reason: str, shard_deployment: str) -> None:
+    """Give the shard to a new run, the lost one marked crashed; or fail the review: a person cancelled
+    the run, or the shard had its SHARD_ATTEMPTS runs."""
+    if run is not None and run.state_type is StateType.CANCELLED:
+        raise ShardFailed(f"{which}: {reason}; the review stops (start a new one to review what is left)")
+    if this.attempts >= SHARD_ATTEMPTS:
+        raise ShardFailed(f"{which} was not finished by {this.attempts} runs; the last {reason}")
+    if run is not None and run.state_type in STARTED:
+        client.set_flow_run_state(run.id, Crashed(message=f"Partnerflow: {reason}; the shard is given to a new "
+                                                          "run"), force=True)
+    this.run_id, this.attempts = _give(shard_deployment, this.shard, this.name), this.attempts + 1
+    this.seen, this.since = (), time.monotonic()
 
 
 def _give(shard_deployment: str, shard: int, name: str) -> UUID:

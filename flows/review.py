@@ -101,7 +101,7 @@ def review_the_shard(shard: int, runner: str, policy: Policy, *, batches_before:
         work = take_shard(session, shard, runner=runner, at=now(), policy=policy)
     if not work.taken:
         return 0  # given to another run, or finished
-    announcer, reviewed = Announcer(), 0
+    announcer, reviewed = Announcer.for_shard(work.shards), 0
     total = batches_in_run or len(work.batches)
     with collector_frozen(work.batches[work.done:]):  # one collector policy for the run (docs/performance.md)
         for _ in range(work.done, len(work.batches)):

@@ -20,7 +20,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlmodel import Session
 
 from partnerflow.engine.phases.review import SUMMED, ReviewPlan, ReviewReport, batch_size, policy_mark, review_batch
@@ -47,6 +47,7 @@ class ShardWork(NamedTuple):
     batches: list[Batch]
     done: int
     taken: bool  # False: the shard is given to another run (or finished): nothing to do here
+    shards: int  # of the run: each announces its share of the run's events
 
 
 class ShardState(NamedTuple):
@@ -98,13 +99,16 @@ def take_shard(session: Session, shard_id: int, *, runner: str, at: datetime,
     taken = connection.execute(update(ReviewShard).where(
         S.id == shard_id, S.finished_at.is_(None), or_(S.runner.is_(None), S.runner == runner))
         .values(runner=runner, attempts=S.attempts + 1, heartbeat_at=at)).rowcount == 1
+    others = ReviewShard.__table__.alias("others")
+    shards = select(func.count()).where(others.c.run_id == S.run_id).scalar_subquery()
     row = connection.execute(
-        select(S.number, S.run_id, S.batches, S.done, RUN.as_of, RUN.started_at, RUN.policy_mark)
+        select(S.number, S.run_id, S.batches, S.done, RUN.as_of, RUN.started_at, RUN.policy_mark, shards)
         .join(ReviewRun.__table__, RUN.id == S.run_id).where(S.id == shard_id)).one_or_none()
     if row is None:
         raise LookupError(f"no review shard {shard_id}")
-    number, run_id, batches, done, as_of, started_at, mark = row
-    work = ShardWork(shard_id, number, run_id, as_of, started_at, mark, [_batch(b) for b in batches], done, taken)
+    number, run_id, batches, done, as_of, started_at, mark, count = row
+    work = ShardWork(shard_id, number, run_id, as_of, started_at, mark, [_batch(b) for b in batches], done, taken,
+                     count)
     if taken and policy is not None:
         _same_policy(policy, work)
     return work

@@ -97,3 +97,21 @@ def test_a_sweep_announces_the_tasks_it_escalates(engine, frozen_clock):
     assert escalated > 0 and len(found) == escalated
     assert {e.event for e in found} == {"partnerflow.task.overdue"}
     assert all(e.payload["level"] == 1 for e in found)
+
+
+def test_a_review_in_shards_shares_the_cap_so_the_run_announces_no_more_than_one_shard_would(engine, monkeypatch):
+    harness.portfolio(engine)
+    monkeypatch.setattr("partnerflow.flows.events.MOST_PER_KIND", 3)
+    assert Announcer.for_shard(2).most == 1 and Announcer.for_shard(1).most == 3 and Announcer.for_shard(9).most == 1
+    state = review_portfolio(ReviewParameters(as_of=AS_OF, batch_size=1, shard_size=1), return_state=True)
+    result = state.result()
+    assert result["tasks_opened"] > 3  # more than the cap: each of the three shards announces at most one
+    for _ in range(40):  # the events are stored asynchronously: until the opened and the left out add up
+        found = events_of_run(state.state_details.flow_run_id, wanted=2)
+        opened = [e for e in found if e.event == "partnerflow.task.opened"]
+        left_out = sum(e.payload["left_out"].get("partnerflow.task.opened", 0)
+                       for e in found if e.event == "partnerflow.events.truncated")
+        if len(opened) + left_out >= result["tasks_opened"]:
+            break
+        time.sleep(0.25)
+    assert 1 <= len(opened) <= 3 and len(opened) + left_out == result["tasks_opened"]
