@@ -16,7 +16,7 @@ from partnerflow.engine.access import (
     token_actor,
     token_listing,
 )
-from partnerflow.engine.clock import now, today
+from partnerflow.engine.clock import monotonic, now, today
 from partnerflow.engine.database import get_engine, ready_engine, transaction
 from partnerflow.engine.intake import (
     EVIDENCE_SECTIONS,
@@ -132,7 +132,7 @@ __all__ = [
     # the domain's words, for the faces
     "PRACTICES", "STATES", "EVIDENCE_OF_PRACTICE",
     # settings and the clock
-    "Settings", "SettingsError", "get_settings", "now", "today",
+    "Settings", "SettingsError", "get_settings", "now", "today", "monotonic",
     # what a caller may catch
     "NotFound", "AccessRefused", "Conflict", "DecisionRefused", "TaskRefused", "MemberRefused", "LinkRefused", "ChannelRefused",
     "InvalidDocument", "DocumentError", "DatabaseNotReady",

@@ -8,11 +8,11 @@ the server's memory, and were lost across a server restart (docs/scaling.md).
 A shard's run that fails or crashes, or that a worker started but that went `timeout` seconds
 without changing state or finishing a batch (its worker was killed: Prefect still shows it
 running), is marked crashed and its shard given to a new run, which resumes at the shard's first
-batch not committed. Time is the review's own (a monotonic clock): a run waiting in the queue for
-a free worker is not silent, and no machine's clock is compared with another's. The review fails,
-naming the shard and the reason, after SHARD_ATTEMPTS runs of one shard, when a person cancelled
-a shard's run, or when nothing moved for `timeout` seconds (no worker takes the runs); the shard
-runs still going are then cancelled.
+batch not committed. Time is the review's own (`engine.clock.monotonic`): a run waiting in the
+queue for a free worker is not silent, and no machine's clock is compared with another's. The
+review fails, naming the shard and the reason, after SHARD_ATTEMPTS runs of one shard, when a
+person cancelled a shard's run, or when nothing moved for `timeout` seconds (no worker takes the
+runs); the shard runs still going are then cancelled.
 """
 
 import contextlib
@@ -28,7 +28,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import deployment
 from prefect.states import Cancelled, Cancelling, Crashed
 
-from partnerflow.engine import ShardState, assign_shard, shard_states, transaction
+from partnerflow.engine import ShardState, assign_shard, monotonic, shard_states, transaction
 
 SHARD_ATTEMPTS = 3
 POLL_SECONDS = 1.0
@@ -67,18 +67,18 @@ class ShardRun:
     run_id: UUID
     attempts: int = 1
     seen: tuple = ()  # the run's state type, the shard's batches done, runner and heartbeat
-    since: float = field(default_factory=time.monotonic)
+    since: float = field(default_factory=monotonic)
 
     def moved(self, run, state: ShardState) -> bool:
         """Note what the run and the shard show now: True when it differs from what was seen before."""
         seen = (run.state_type if run else None, state.done, state.runner, state.heartbeat_at)
         if seen == self.seen:
             return False
-        self.seen, self.since = seen, time.monotonic()
+        self.seen, self.since = seen, monotonic()
         return True
 
     def silent_for(self) -> float:
-        return time.monotonic() - self.since
+        return monotonic() - self.since
 
 
 def review_on_workers(run_id: int, shards: list[int], shard_deployment: str, *, timeout: float) -> None:
@@ -96,7 +96,7 @@ def review_on_workers(run_id: int, shards: list[int], shard_deployment: str, *, 
 
 
 def _watch(run_id: int, watched: dict[int, ShardRun], shard_deployment: str, timeout: float) -> None:
-    moved = time.monotonic()  # when any shard or its run last moved
+    moved = monotonic()  # when any shard or its run last moved
     while watched:
         with get_client(sync_client=True) as client:
             # the runs first, then the shards: a run seen completed has committed its last batch
@@ -109,11 +109,11 @@ def _watch(run_id: int, watched: dict[int, ShardRun], shard_deployment: str, tim
                 if state.finished:
                     del watched[state.shard_id]
                 elif this.moved(run, state):
-                    moved = time.monotonic()
+                    moved = monotonic()
                 elif (reason := _lost(run, this.silent_for(), timeout)) is not None:
                     _give_again(client, this, run, f"shard {state.number} of review run {run_id}", reason,
                                 shard_deployment)
-        if watched and time.monotonic() - moved > timeout:
+        if watched and monotonic() - moved > timeout:
             raise ShardFailed(f"review run {run_id}: no shard or shard run moved for {timeout:g} s; "
                               f"{len(watched)} shard(s) left, waiting for a worker: is one online on the pool "
                               f"of {shard_deployment!r}?")
@@ -132,7 +132,7 @@ def _give_again(client, this: ShardRun, run, which: str, reason: str, shard_depl
         client.set_flow_run_state(run.id, Crashed(message=f"Partnerflow: {reason}; the shard is given to a new "
                                                           "run"), force=True)
     this.run_id, this.attempts = _give(shard_deployment, this.shard, this.name), this.attempts + 1
-    this.seen, this.since = (), time.monotonic()
+    this.seen, this.since = (), monotonic()
 
 
 def _give(shard_deployment: str, shard: int, name: str) -> UUID:

@@ -105,7 +105,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
               "plan_shards", "assign_shard", "take_shard", "review_shard_batch", "shard_states", "shards_report", "ShardWork",
               "ShardState", "PolicyChanged", "channel_listing", "complete_task", "complete_task_by_link", "decide", "delegate",
               "dispatch_all", "dispatch_batch", "drain", "get_engine", "get_settings", "head_revision",
-              "import_documents", "import_files", "init_database", "notification_listing", "now",
+              "import_documents", "import_files", "init_database", "notification_listing", "now", "monotonic",
               "partnership_history", "partnership_ids", "partnership_status", "plan_batches",
               "policy_in_force", "portfolio", "progress_listening", "read_policy", "ready_engine",
               "reassign_task", "remove_channel", "remove_member", "report_progress", "reseal",
