@@ -53,7 +53,7 @@ AS_OF = date(2026, 11, 27)
 RESULT_MARK = "BENCH-RESULT "
 TARGETS = {"first": 2.0, "second": 1.2, "incremental": 0.2}  # × the honest floor, CPU time (issue: review at the floor)
 FLOW_STAGES = ("first", "second", "incremental")
-WRITTEN = ("gate_review", "audit_event", "task", "notification", "delivery_attempt")  # what a review inserts
+WRITTEN = ("gate_review", "audit_event", "task", "notice_batch", "notification", "delivery_attempt")  # inserted
 RSS_TARGET_MB = 300
 QUIET_PREFECT = {
     "DO_NOT_TRACK": "1",
@@ -262,6 +262,29 @@ def stage_flow(args) -> dict:
             "server_cpu_seconds": server_cpu}
 
 
+def stage_compose(args) -> dict:
+    """Compose the notices the reviews held into notifications, one held batch per transaction, as the
+    dispatch does before it delivers: the work a review no longer does in its own transactions."""
+    from partnerflow.engine import clock, compose_held
+    from partnerflow.models import make_engine, session_scope
+
+    engine = make_engine(args.database_url)
+    before = table_counts(args.database_url, WRITTEN)
+    cpu, started, batches = cpu_seconds(), time.perf_counter(), 0
+    with Collector(args.gc), Profile(args.profile, "compose"):
+        while True:
+            with session_scope(engine) as session:
+                composed = compose_held(session, now=clock.now(), limit=1)
+            if not composed:
+                break
+            batches += composed
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    counts = table_counts(args.database_url, WRITTEN)
+    engine.dispose()
+    return {"seconds": seconds, "cpu_seconds": cpu, "batches": batches,
+            "rows_written": {t: counts[t] - before.get(t, 0) for t in counts}}
+
+
 def table_counts(url: str, tables) -> dict[str, int]:
     """Rows in each of `tables` that exists (after a stage, untimed)."""
     from sqlalchemy import inspect, text
@@ -278,7 +301,7 @@ def table_counts(url: str, tables) -> dict[str, int]:
 
 def run_stage(args) -> None:
     os.environ["PARTNERFLOW_DATABASE_URL"] = args.database_url
-    stages = {"honest": stage_honest, "floor": stage_floor}
+    stages = {"honest": stage_honest, "floor": stage_floor, "compose": stage_compose}
     result = stages.get(args.stage, stage_flow)(args)
     result.update(stage=args.stage, peak_rss_mb=peak_rss_mb())
     print(RESULT_MARK + json.dumps(result), flush=True)
@@ -429,7 +452,7 @@ def table(results: dict, meta: dict, info: dict, args, url: str, copy_seconds: f
         lines.append(f"| {label} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['seconds'] / honest['seconds']:.2f} "
                      f"| {r['cpu_seconds'] / honest['cpu_seconds']:.2f} | {n / r['seconds']:,.0f} | "
                      f"{r['peak_rss_mb']:.0f} | {written} | {reviews} |")
-    first, second = results["first"], results["second"]
+    first, second, compose = results["first"], results["second"], results["compose"]
     floor_stage = results["floor"]
     tasks = ""
     if first.get("tasks_opened") is not None:
@@ -460,6 +483,11 @@ def table(results: dict, meta: dict, info: dict, args, url: str, copy_seconds: f
         (f"- First review: {first['ready']:,} partnerships became ready (gatekeeper gate), {first['advanced']:,} "
          f"advanced (auto gate), {first['conflicts']} conflicts{tasks}."),
         f"- Rows after the first / second review: {rows_after}.",
+        (f"- The notices the reviews held, composed as a dispatch does before delivering (not in the ratios: "
+         f"work moved out of the review, not removed): {compose['batches']:,} held batches, "
+         f"{compose['rows_written'].get('notification', 0):,} notifications "
+         f"({compose['rows_written'].get('notification', 0) / n:.2f} per partnership) in {compose['seconds']:.1f} s, "
+         f"{compose['cpu_seconds']:.1f} s CPU, peak RSS {compose['peak_rss_mb']:.0f} MB."),
         (f"- Floor split: loading {floor_stage['load_seconds']:.1f} s, gate evaluation "
          f"{floor_stage['gate_seconds']:.1f} s{monitors}."),
         (f"- Generation: {meta['seconds']} s{reused}; fresh copy of the pristine database: "
@@ -505,7 +533,7 @@ def run(args) -> None:
     prefect_home = tempfile.mkdtemp(prefix="partnerflow-bench-prefect-")
     results = {}
     try:
-        for stage in ("honest", "floor", *FLOW_STAGES):
+        for stage in ("honest", "floor", *FLOW_STAGES, "compose"):
             print(f"stage {stage} ...", file=sys.stderr, flush=True)
             results[stage] = child(args, stage, url, prefect_home)
             r = results[stage]
@@ -551,7 +579,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-monitors", dest="monitors", action="store_false",
                         help="leave the monitors out of the floor (the review evaluates them for every "
                              "partnership, so by default the floor does too)")
-    parser.add_argument("--stage", choices=("honest", "floor", *FLOW_STAGES), help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=("honest", "floor", *FLOW_STAGES, "compose"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.batch_size is None:
         from partnerflow.engine.settings import Settings

@@ -40,6 +40,7 @@ from partnerflow.engine.notifications import (
     dispatch_all,
     dispatch_batch,
     drain,
+    compose_held,
     notification_listing,
     remove_channel,
     reseal,
@@ -124,7 +125,7 @@ __all__ = [
     # the work
     "complete_task", "complete_task_by_link", "task_detail", "reassign_task", "task_listing", "remove_member", "delegate",
     # the notifications
-    "add_channel", "channel_listing", "remove_channel", "reseal", "secret_of", "notification_listing",
+    "add_channel", "channel_listing", "remove_channel", "reseal", "secret_of", "compose_held", "notification_listing",
     "retry_notifications", "dispatch_all", "dispatch_batch", "drain", "DispatchReport", "sweep", "SweepReport",
     # who is acting: API tokens, sign-in links, sessions
     "Actor", "actor", "create_token", "revoke_token", "token_listing", "token_actor", "request_sign_in", "sign_in", "sign_in_link_for",

@@ -34,7 +34,7 @@ from partnerflow.models.evidence import (
     Stakeholder,
     Win,
 )
-from partnerflow.models.outbox import DeliveryAttempt, Notification
+from partnerflow.models.outbox import DeliveryAttempt, NoticeBatch, Notification
 from partnerflow.models.records import AuditEvent, Decision, GateReview, ReviewRun, ReviewShard
 from partnerflow.models.snapshots import load_snapshots
 from partnerflow.models.work import Channel, Delegation, Task, UsedLink
@@ -46,7 +46,7 @@ EVIDENCE_TABLES = (
 
 __all__ = [
     "EVIDENCE_TABLES", "ApiToken", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
-    "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
+    "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "NoticeBatch", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "ReviewRun", "ReviewShard", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
     "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",

@@ -2,10 +2,12 @@
 
 A notification has a stable id (sent with every delivery so receivers de-duplicate) and a
 dedup key (one notification per cause, recipient and channel). Every delivery attempt is a
-row of its own.
+row of its own. A review, which causes notices by the hundred thousand, writes instead one
+NoticeBatch per batch: its notices are composed into notifications when the outbox is next
+drained.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
@@ -46,3 +48,19 @@ class DeliveryAttempt(SQLModel, table=True):
     status_code: int | None = None
     error: str | None = None
     duration_ms: float = 0.0
+
+
+class NoticeBatch(SQLModel, table=True):
+    """The notices one batch of a review caused, written in the batch's transaction: the tasks it
+    opened and the transitions it applied. Composed into notifications (`composed_at`) when the
+    outbox is next drained or listed; composing twice changes nothing (the dedup keys)."""
+
+    __tablename__ = "notice_batch"
+    __table_args__ = (Index("ix_notice_batch_untold", "composed_at", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=timestamp_column())  # the review's `now`: the notifications' created_at
+    as_of: date  # the day reviewed: who stands in for an absent gatekeeper
+    tasks: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # [partnership id, version decided on, new phase or None, new state or None, data] per transition
+    transitions: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    composed_at: datetime | None = Field(default=None, sa_column=optional_timestamp())

@@ -105,7 +105,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
               "plan_shards", "assign_shard", "take_shard", "review_shard_batch", "shard_states", "shards_report", "ShardWork",
               "ShardState", "PolicyChanged", "channel_listing", "complete_task", "complete_task_by_link", "decide", "delegate",
               "dispatch_all", "dispatch_batch", "drain", "get_engine", "get_settings", "head_revision",
-              "import_documents", "import_files", "init_database", "notification_listing", "now", "monotonic",
+              "import_documents", "import_files", "init_database", "compose_held", "notification_listing", "now", "monotonic",
               "partnership_history", "partnership_ids", "partnership_status", "plan_batches",
               "policy_in_force", "portfolio", "progress_listening", "read_policy", "ready_engine",
               "reassign_task", "remove_channel", "remove_member", "report_progress", "reseal",
@@ -125,7 +125,7 @@ def test_only_the_transitions_module_writes_phase_or_state():
     ("engine.notifications", {"ActionLink", "Finding", "channel_findings", "ChannelRefused", "DispatchReport", "LinkRefused", "Outgoing", "SweepReport",
                             "add_channel", "channel_listing", "consume_link", "context_of", "dispatch_all",
                             "dispatch_batch", "drain", "enqueue", "notification_listing", "remove_channel", "reseal",
-                            "retry_notifications", "secret_of", "sweep", "target_problem", "tasks_opened",
+                            "retry_notifications", "secret_of", "sweep", "target_problem", "compose_held", "hold",
                             "transitions_applied", "verify_link", "usable_link", "write_channels", "request_sign_in", "sign_in",
                             "session_of", "sign_out", "sign_in_link_for", "sign_token", "read_token", "resend_task_link"}),
 ])

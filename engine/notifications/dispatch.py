@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from partnerflow.engine import audit, clock
 from partnerflow.engine.notifications import links
+from partnerflow.engine.notifications.held import compose_held
 from partnerflow.engine.notifications.signin import sign_in_link
 from partnerflow.engine.sealing import Keyring, Unreadable
 from partnerflow.engine.settings import Settings
@@ -59,6 +60,7 @@ class DispatchReport(NamedTuple):
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    composed: int = 0  # held batches of a review's notices composed into notifications
 
     def __add__(self, other):  # type: ignore[override]
         return DispatchReport(*(a + b for a, b in zip(self, other)))
@@ -196,16 +198,18 @@ def dispatch_batch(engine: Engine, settings: Settings, *, now: datetime | None =
 
     The batch reads the clock once (or takes `now`): its claim, attempts and next tries share it."""
     now = now or clock.now()
-    with session_scope(engine) as session:
+    with session_scope(engine) as session:  # the held notices of one review batch, then what is due
+        composed = compose_held(session, now=now, limit=1)
         claimed = claim(session, now=now, limit=settings.dispatch_batch_size)
     if not claimed:
-        return DispatchReport()
+        return DispatchReport(composed=composed)
     prepared = [prepare(item, settings, now) for item in claimed]
     sendable = [p for p in prepared if not isinstance(p, Delivery)]
     delivered = iter(deliver(sendable, settings, now))
     outcomes = [p if isinstance(p, Delivery) else next(delivered) for p in prepared]
     with session_scope(engine) as session:
-        return record(session, claimed, outcomes, now=now, schedule=settings.retry_schedule)
+        return record(session, claimed, outcomes, now=now, schedule=settings.retry_schedule)._replace(
+            composed=composed)
 
 
 def dispatch_all(engine: Engine, settings: Settings, *, now: datetime | None = None, max_batches: int = 1000
@@ -215,13 +219,13 @@ def dispatch_all(engine: Engine, settings: Settings, *, now: datetime | None = N
 
 
 def drain(run_batch: Callable[[], DispatchReport], *, max_batches: int) -> DispatchReport:
-    """Run batches until one claims nothing, or `max_batches` ran; the reports added up.
+    """Run batches until one claims and composes nothing, or `max_batches` ran; the reports added up.
 
     The one drain loop: in process here, and in the dispatch flow with a Prefect task per batch."""
     report = DispatchReport()
     for _ in range(max_batches):
         done = run_batch()
         report += done
-        if done.claimed == 0:
+        if done.claimed == 0 and done.composed == 0:
             break
     return report

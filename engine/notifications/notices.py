@@ -5,12 +5,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from partnerflow.engine.audit import IDS_PER_STATEMENT
 from partnerflow.engine.notifications.outbox import Outgoing
 from partnerflow.engine.people import active_delegations, gatekeepers_by_partnership, program_office
-from partnerflow.gates import PRACTICE_BY_KEY, PartnershipSnapshot
-from partnerflow.models import Partnership
+from partnerflow.gates import PRACTICE_BY_KEY
+from partnerflow.models import Partnership, Task
 
-P = Partnership.__table__.c
+P, T = Partnership.__table__.c, Task.__table__.c
 
 
 def task_context(partnership: dict, task: dict) -> dict:
@@ -25,20 +26,17 @@ def context_of(partnership: dict, task) -> dict:
         "kind": task.kind, "criterion": task.criterion, "due_on": task.due_on.isoformat()})
 
 
-def tasks_opened(opened: list, snapshots: dict[int, PartnershipSnapshot]) -> list[Outgoing]:
-    """`task.opened` for each task the review opened (items with task_id, partnership_id, assignee_id,
-    wanted and due_on, as the work wing's reconcile returns them)."""
+def tasks_opened(session: Session, task_ids: list[int]) -> list[Outgoing]:
+    """`task.opened` for each of these stored tasks that has an assignee, read as they are now."""
     outgoing = []
-    for item in opened:
-        if item.assignee_id is None:
-            continue
-        snapshot = snapshots[item.partnership_id]
-        w = item.wanted
-        context = task_context({"key": snapshot.key, "name": snapshot.name}, {
-            "id": item.task_id, "title": w.title, "explanation": w.result.explanation, "practice": w.result.practice,
-            "kind": w.kind, "criterion": w.result.id, "due_on": item.due_on.isoformat()})
-        outgoing.append(Outgoing("task.opened", item.assignee_id, f"task:{item.task_id}", context,
-                                 item.partnership_id, item.task_id))
+    for start in range(0, len(task_ids), IDS_PER_STATEMENT):
+        rows = session.execute(
+            select(T.id, T.partnership_id, T.assignee_id, T.title, T.explanation, T.practice, T.kind, T.criterion,
+                   T.due_on, P.key, P.name).join(Partnership, P.id == T.partnership_id)
+            .where(T.id.in_(task_ids[start:start + IDS_PER_STATEMENT]), T.assignee_id.is_not(None)).order_by(T.id))
+        outgoing += [Outgoing("task.opened", row.assignee_id, f"task:{row.id}",
+                              context_of({"key": row.key, "name": row.name}, row), row.partnership_id, row.id)
+                     for row in rows]
     return outgoing
 
 

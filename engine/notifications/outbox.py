@@ -76,8 +76,9 @@ def enqueue(session: Session, outgoing: list[Outgoing], *, now: datetime) -> int
     return len(rows)
 
 
-def notification_listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Notifications, newest first, with their recipient and last error."""
+def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Notifications, newest first, with their recipient and last error (`held.notification_listing`
+    composes the held notices first)."""
     statement = (select(N.id, N.event, N.channel, N.status, N.attempts, N.last_error, N.created_at, N.sent_at,
                         N.next_attempt_at, N.task_id, PE.email)
                  .join(Person, PE.id == N.person_id).order_by(N.created_at.desc(), N.id).limit(limit))

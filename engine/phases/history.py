@@ -1,7 +1,8 @@
 """A partnership's history: every audit event, oldest first, in people's terms.
 
 Events store a person's id where the engine knew only the id (a task's assignee, a
-reassignment's `from` and `to`); the history shows their email instead. Each decision event
+reassignment's `from` and `to`); the history shows their email instead. A review's one event per
+partnership is shown as the changes it records, one by one (`audit.unfolded`). Each decision event
 carries what the decision was made on: the policy version, every criterion's result and the
 evidence digest, from the decision's frozen record.
 """
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from partnerflow.engine.audit import unfolded
 from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.models import AuditEvent, Decision, Person
 
@@ -25,12 +27,13 @@ def partnership_history(session: Session, key: str) -> list[dict[str, Any]]:
                              .order_by(AuditEvent.id)).all()
     decisions = session.scalars(select(Decision).where(Decision.partnership_id == partnership.id)
                                 .order_by(Decision.id)).all()
-    ids = {e.data.get(field) for e in events for field in PERSON_FIELDS.get(e.kind, ())}
+    ids = {data.get(field) for e in events for kind, data in unfolded(e.kind, e.data)
+           for field in PERSON_FIELDS.get(kind, ())}
     ids |= {d.by_id for d in decisions} | {d.cast_by_id for d in decisions}
     emails = dict(session.execute(select(PE.id, PE.email).where(PE.id.in_([i for i in ids if isinstance(i, int)]))
                                   ).all())
     basis = _decisions_of(events, decisions)
-    return [_event(e, emails, basis.get(e.id)) for e in events]
+    return [_event(e, kind, data, emails, basis.get(e.id)) for e in events for kind, data in unfolded(e.kind, e.data)]
 
 
 def _decisions_of(events, decisions) -> dict[int, Decision]:
@@ -48,12 +51,13 @@ def _decisions_of(events, decisions) -> dict[int, Decision]:
     return found
 
 
-def _event(event: AuditEvent, emails: dict[int, str], decision: Decision | None) -> dict[str, Any]:
-    data = {k: v for k, v in event.data.items() if not (k == "decision" and decision is not None)}
-    for field in PERSON_FIELDS.get(event.kind, ()):
+def _event(event: AuditEvent, kind: str, data: dict[str, Any], emails: dict[int, str], decision: Decision | None
+           ) -> dict[str, Any]:
+    data = {k: v for k, v in data.items() if not (k == "decision" and decision is not None)}
+    for field in PERSON_FIELDS.get(kind, ()):
         if isinstance(data.get(field), int):
             data[field] = emails.get(data[field], f"person #{data[field]}")
-    shown = {"at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, "data": data}
+    shown = {"at": event.at.isoformat(), "actor": event.actor, "kind": kind, "data": data}
     if decision is not None:
         shown["decision"] = _basis(decision, emails)
     return shown

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from partnerflow.engine import audit, clock
 from partnerflow.engine.database import transaction
 from partnerflow.engine.lookup import partnership_ids
-from partnerflow.engine.notifications import enqueue, tasks_opened
+from partnerflow.engine.notifications import hold
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
@@ -226,13 +226,18 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
         session.execute(update(GateReview).where(R.id.in_(confirmed)).values(checked_at=now, checked_as_of=as_of)
                         .execution_options(synchronize_session=False))
     write_marks(connection, marks, [(s.id, a.holds_until) for s, a in assessed], policy_mark(policy), as_of)
-    applied = transitions.apply(session, [c for _, c in changes], actor=actor, now=now, on=as_of)
+    done = transitions.change(session, [c for _, c in changes], now=now, on=as_of)
+    applied = {t.partnership_id for t in done}
     # after the transitions: a partnership that moved on starts a new gate cycle; one changed
     # by someone else meanwhile is left alone until the next review
     stale = {c.partnership_id for _, c in changes if c.partnership_id not in applied}
     by_id = {s.id: s for s in snapshots if s.id not in stale}
     reconciled = reconcile(session, policy, by_id, wanted, batch=batch, now=now, as_of=as_of)
-    enqueue(session, tasks_opened(reconciled.opened, by_id), now=now)
+    # what changed, audited in one event per partnership; who must know, told when the outbox is next drained
+    audit.record_review(session, [*((t.partnership_id, *transitions.event_of(t)) for t in done),
+                                  *reconciled.events], actor=actor, at=now)
+    hold(session, tasks=[o.task_id for o in reconciled.opened if o.assignee_id is not None], transitions=done,
+         as_of=as_of, now=now)
     report.tasks_opened, report.tasks_closed = len(reconciled.opened), reconciled.closed
     report.opened = [(by_id[o.partnership_id].key, o.task_id, o.wanted.result.id) for o in reconciled.opened]
     report.written, report.unchanged, report.busy = len(rows), len(confirmed), busy

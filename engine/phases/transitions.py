@@ -34,9 +34,20 @@ class Conflict(Exception):
 
 
 def apply(session: Session, transitions: list[Transition], *, actor: str, now: datetime, on: date) -> set[int]:
-    """Apply the transitions whose version still matches; returns the ids changed.
+    """Apply the transitions whose version still matches, tell who must know and audit each; returns
+    the ids changed.
 
     `now` stamps the audit events, cancelled tasks and notices; `on` is the date a new phase starts."""
+    done = change(session, transitions, now=now, on=on)
+    enqueue(session, transitions_applied(session, done, on=on), now=now)
+    audit.record_many(session, [{"kind": kind, "actor": actor, "partnership_id": t.partnership_id, "data": data}
+                                for t in done if t.event is not None for kind, data in [event_of(t)]], at=now)
+    return {t.partnership_id for t in done}
+
+
+def change(session: Session, transitions: list[Transition], *, now: datetime, on: date) -> list[Transition]:
+    """The changes of `apply` without its notices and audit events (a review keeps its own): the
+    transitions whose version still matches are applied, the tasks they end cancelled; returns them."""
     groups: dict[tuple[str | None, str | None], list[Transition]] = defaultdict(list)
     for transition in transitions:
         groups[(transition.phase, transition.state)].append(transition)
@@ -53,13 +64,13 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, now: d
         applied.update(session.execute(statement).scalars())
     done = [t for t in transitions if t.partnership_id in applied]
     _cancel_tasks_of(session, done, now=now)
-    enqueue(session, transitions_applied(session, done, on=on), now=now)
-    audit.record_many(session, [
-        {"kind": t.event, "actor": actor, "partnership_id": t.partnership_id,
-         "data": {**({"phase": t.phase} if t.phase else {}), **({"state": t.state} if t.state else {}), **t.data}}
-        for t in transitions if t.partnership_id in applied and t.event is not None
-    ], at=now)
-    return applied
+    return done
+
+
+def event_of(transition: Transition) -> tuple[str, dict[str, Any]]:
+    """The audit event of an applied transition: its kind and data."""
+    return transition.event, {**({"phase": transition.phase} if transition.phase else {}),
+                              **({"state": transition.state} if transition.state else {}), **transition.data}
 
 
 def apply_one(session: Session, transition: Transition, *, actor: str, now: datetime, on: date) -> None:

@@ -45,6 +45,7 @@ class Reconciled(NamedTuple):
     opened: list[Opened]
     closed: int
     reopened: int
+    events: list[tuple[int, str, dict]]  # (partnership id, kind, data): for the review's audit events
 
 
 def task_key(partnership_id: int, source: str, criterion: str, cycle: int) -> str:
@@ -89,9 +90,10 @@ def assignee(snapshot: PartnershipSnapshot, owner_role: str, unavailable: frozen
 
 def reconcile(session: Session, policy: Policy, snapshots: dict[int, PartnershipSnapshot],
               wanted: dict[int, list[Wanted]], *, batch: Batch, now: datetime, as_of: date) -> Reconciled:
-    """Open, reopen, update and close the tasks of a batch of partnerships. Flushes; the caller commits."""
+    """Open, reopen, update and close the tasks of a batch of partnerships; returns what changed, with
+    the audit events for the caller to record. Flushes; the caller commits."""
     if not snapshots:
-        return Reconciled([], 0, 0)
+        return Reconciled([], 0, 0, [])
     existing = _existing(session, snapshots, batch)
     existing_by_id = {row.id: row for row in existing.values()}
     want = {w.key: (pid, w) for pid, items in wanted.items() if pid in snapshots for w in items}
@@ -119,16 +121,15 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
         session.connection().execute(update(Task.__table__).where(T.id == bindparam("tid"))
                                      .values(explanation=bindparam("explanation")), explaining)
     opened = _open(session, snapshots, new, now=now, due=due, as_of=as_of)
-    audit.record_many(session, [
-        *({"kind": "task.opened", "actor": "review", "partnership_id": o.partnership_id,
-           "data": {"task": o.task_id, "criterion": o.wanted.result.id, "assignee": o.assignee_id}} for o in opened),
-        *({"kind": "task.closed", "actor": "review", "partnership_id": existing_by_id[tid].partnership_id,
-           "data": {"task": tid, "criterion": existing_by_id[tid].criterion, "note": "the criterion passes now"}}
-          for tid in closing),
-        *({"kind": "task.reopened", "actor": "review", "partnership_id": existing_by_id[tid].partnership_id,
-           "data": {"task": tid, "criterion": existing_by_id[tid].criterion}} for tid in reopening),
-    ], at=now)
-    return Reconciled(opened, len(closing), len(reopening))
+    events = [
+        *((o.partnership_id, "task.opened", {"task": o.task_id, "criterion": o.wanted.result.id,
+                                             "assignee": o.assignee_id}) for o in opened),
+        *((existing_by_id[tid].partnership_id, "task.closed", {"task": tid, "criterion": existing_by_id[tid].criterion,
+                                                              "note": "the criterion passes now"}) for tid in closing),
+        *((existing_by_id[tid].partnership_id, "task.reopened", {"task": tid, "criterion": existing_by_id[tid].criterion})
+          for tid in reopening),
+    ]
+    return Reconciled(opened, len(closing), len(reopening), events)
 
 
 def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot], batch: Batch) -> dict[str, object]:

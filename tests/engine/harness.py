@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
 from partnerflow import gates
-from partnerflow.engine import DEFAULT_POLICY, DecisionOutcome, ReviewReport, read_policy, review_all
+from partnerflow.engine import DEFAULT_POLICY, DecisionOutcome, ReviewReport, clock, compose_held, read_policy, review_all
 from partnerflow.engine import decide as engine_decide
 from partnerflow.models import Partnership, Task, load_snapshots, session_scope
 from tests import factories
@@ -42,6 +42,12 @@ def portfolio(engine) -> World:
 def review(engine, *, as_of=AS_OF, policy=POLICY, batch_size=2, **kw) -> ReviewReport:
     """The engine's in-process review, in batches of two so that a portfolio of three spans two."""
     return review_all(engine, policy, as_of, batch_size=batch_size, **kw)
+
+
+def told(engine) -> int:
+    """Compose the notices reviews hold (as a dispatch or a listing of the outbox does first); how many batches."""
+    with session_scope(engine) as session:
+        return compose_held(session, now=clock.now())
 
 
 def decide(engine, key: str, verdict: str, by: str, *, reason="Evidence is complete", policy=POLICY,

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from partnerflow.engine import ChannelRefused, dispatch_all, get_settings
+from partnerflow.engine import ChannelRefused, dispatch_all, get_settings, notification_listing
 from partnerflow.engine.notifications import channels, outbox
 from partnerflow.engine.notifications.dispatch import UNREADABLE
 from partnerflow.engine.sealing import PREFIX, Keyring, Unreadable
@@ -117,7 +117,7 @@ def queue(engine, channel: dict) -> int:
         session.add(Channel(person_id=w.owner.id, **channel))
     review(engine)
     with session_scope(engine) as session:
-        return len(session.exec(select(Notification).where(Notification.channel == channel["kind"])).all())
+        return len([n for n in notification_listing(session, now=NOW, limit=1000) if n["channel"] == channel["kind"]])
 
 
 def test_sealed_and_plain_channels_are_delivered_and_a_new_key_needs_the_old_one(engine, keys, receiver):  # noqa: F811

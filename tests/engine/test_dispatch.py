@@ -14,6 +14,7 @@ from partnerflow.engine.phases.review import review_all
 from partnerflow.engine.settings import DEFAULT_POLICY
 from partnerflow.models import Channel, DeliveryAttempt, Notification, Task, session_scope
 from tests import factories
+from tests.engine.harness import told
 from tests.factories import AS_OF, NOW
 
 POLICY = read_policy(DEFAULT_POLICY)
@@ -109,6 +110,7 @@ def test_a_template_error_is_recorded_and_dead_until_retried(engine, settings, t
 
 def test_a_dispatch_killed_mid_batch_is_finished_by_the_next_and_sends_nothing_twice(engine, settings):
     portfolio(engine)
+    told(engine)  # the review's notices composed, as the first dispatch would
     with session_scope(engine) as session:  # a run claims a batch, then dies before delivering
         claimed = claim(session, now=NOW, limit=3)
     assert len(claimed) == 3
@@ -125,6 +127,7 @@ def test_a_dispatch_killed_mid_batch_is_finished_by_the_next_and_sends_nothing_t
 def test_a_row_claimed_by_another_run_meanwhile_is_not_claimed_twice(engine, settings):
     """Run A lists what is due; run B claims it all first; A's claim then takes nothing."""
     portfolio(engine)
+    told(engine)
     with session_scope(engine) as session:
         seen_by_a = due_ids(session, now=NOW, limit=1000)
     with session_scope(engine) as session:

@@ -2,15 +2,23 @@
 
 from datetime import UTC, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
+from partnerflow.engine.audit import unfolded
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
 from tests import factories
-from tests.engine.harness import POLICY, build, count, portfolio, review
+from tests.engine.harness import POLICY, build, count, portfolio, review, told
 from tests.factories import AS_OF
+
+
+def audited(engine) -> list[tuple[str, str, dict]]:
+    """Every change the audit log records, as (actor, kind, data): a review's event unfolded."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEvent.actor, AuditEvent.kind, AuditEvent.data).order_by(AuditEvent.id))
+        return [(actor, each, data) for actor, kind, whole in rows for each, data in unfolded(kind, whole)]
 
 
 def state_of(engine, key):
@@ -34,10 +42,20 @@ def test_auto_gate_advances_with_a_version_check_and_an_audit_event(engine):
     report = review(engine)
     assert report.advanced == ["star"]
     assert state_of(engine, "star") == ("shared_vision", "active", 2)
+    assert ("review", "phase.advanced", {"phase": "shared_vision", "state": "active",
+                                         "gate": "execution-to-shared-vision", "policy_version": POLICY.version,
+                                         "from": "execution"}) in audited(engine)
+
+
+def test_a_review_audits_what_it_changed_in_one_event_per_partnership(engine):
+    """The transition and the tasks a review opened in a partnership are one row of the audit log."""
+    build(engine, ("good", "alignment", factories.alignment_evidence), ("empty", "alignment", None))
+    report = review(engine)
     with engine.connect() as connection:
-        kinds = connection.execute(select(AuditEvent.kind, AuditEvent.data)).all()
-    assert ("phase.advanced", {"phase": "shared_vision", "state": "active", "gate": "execution-to-shared-vision",
-                               "policy_version": POLICY.version, "from": "execution"}) in kinds
+        rows = connection.execute(select(AuditEvent.partnership_id, AuditEvent.kind)).all()
+    assert len(rows) == len({pid for pid, _ in rows}) == 2 and {kind for _, kind in rows} == {"review"}
+    kinds = [kind for _, kind, _ in audited(engine)]
+    assert kinds.count("state.ready") == 1 and kinds.count("task.opened") == report.tasks_opened > 1
 
 
 def test_second_review_with_nothing_changed_writes_nothing_new(engine):
@@ -92,9 +110,7 @@ def test_a_stale_version_never_advances_twice(engine):
         applied = transitions.apply(session, [late], actor="late reviewer", now=factories.NOW, on=AS_OF)
     assert applied == set()
     assert state_of(engine, "star") == ("shared_vision", "active", 2)
-    with engine.connect() as connection:
-        advances = connection.execute(select(func.count()).where(AuditEvent.kind == "phase.advanced")).scalar_one()
-    assert advances == 1
+    assert [kind for _, kind, _ in audited(engine)].count("phase.advanced") == 1
 
 
 def test_terminated_partnerships_are_not_reviewed(engine):
@@ -111,6 +127,7 @@ def test_a_review_stamps_everything_it_writes_with_its_own_now_whatever_the_cloc
     frozen_clock.tick(days=30)  # the clock has moved on; the review was given its moment
     report = review(engine, now=review_at)
     assert report.advanced == ["star"] and report.ready == ["acme-supply"] and report.tasks_opened > 0
+    told(engine)  # composed later, the notices still carry the moment of the review that caused them
     with engine.connect() as connection:
         stamps = {
             "gate reviews": connection.execute(select(GateReview.created_at)).scalars().all(),
@@ -130,7 +147,8 @@ def test_a_review_as_of_another_day_tells_the_gatekeepers_standing_in_that_day(e
         session.add(Delegation(person_id=w.their_gatekeeper.id, delegate_id=w.their_manager.id,
                                starts_on=later - timedelta(days=1), ends_on=later + timedelta(days=1)))
     assert review(engine, as_of=later).ready == ["good"]
+    told(engine)
     with engine.connect() as connection:
-        told = set(connection.execute(select(Notification.person_id).where(Notification.event == "gate.ready"))
-                   .scalars())
-    assert w.their_manager.id in told and w.their_gatekeeper.id not in told
+        ready = set(connection.execute(select(Notification.person_id).where(Notification.event == "gate.ready"))
+                    .scalars())
+    assert w.their_manager.id in ready and w.their_gatekeeper.id not in ready

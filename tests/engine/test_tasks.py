@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from partnerflow.models import Channel, Delegation, Member, Notification, Stakeholder, Task, Win, session_scope
+from partnerflow.models import Channel, Delegation, Member, NoticeBatch, Notification, Stakeholder, Task, Win, session_scope
 from tests import factories
-from tests.engine.harness import GINA, GRACE, POLICY, build, count, decide, review
+from tests.engine.harness import GINA, GRACE, POLICY, build, count, decide, review, told
 
 EMPTY = ("acme-supply", "alignment", None)
 ALIGNED = ("acme-supply", "alignment", factories.alignment_evidence)
@@ -97,11 +97,13 @@ def test_killing_a_partnership_cancels_all_its_tasks(engine):
     assert {status for _, status, _ in tasks(engine)} == {"cancelled"}
 
 
-def test_new_tasks_put_notifications_in_the_outbox_in_the_same_transaction(engine):
+def test_new_tasks_are_told_to_each_recipient_on_each_channel_once_the_held_notices_are_composed(engine):
     w = build(engine, EMPTY)
     with session_scope(engine) as session:
         session.add(Channel(person_id=w.owner.id, kind="email", address="olivia@northwind.example"))
     review(engine)
+    assert count(engine, Notification) == 0 and count(engine, NoticeBatch) == 1  # held, in the review's transaction
+    assert told(engine) == 1 and told(engine) == 0
     with session_scope(engine) as session:
         rows = session.query(Notification).filter_by(event="task.opened").all()
         by_channel = {(n.person_id, n.channel) for n in rows}
@@ -120,6 +122,7 @@ def test_gatekeepers_are_told_when_a_gate_is_ready_and_owners_when_the_phase_cha
     with session_scope(engine) as session:
         factories.execution_evidence(session, w, factories.partnership(session, w, "star", phase="execution"))
     review(engine)
+    told(engine)
     with session_scope(engine) as session:
         ready = {n.person_id for n in session.query(Notification).filter_by(event="gate.ready")}
         changed = {n.person_id for n in session.query(Notification).filter_by(event="phase.changed")}
@@ -142,10 +145,11 @@ def test_a_ready_gate_is_never_announced_to_gatekeepers_outside_its_parties(engi
         for person in [*w.our_gatekeepers, w.their_gatekeeper]:
             session.get(Person, person.id).roles = []
     review(engine)
+    told(engine)
     with session_scope(engine) as session:
-        told = {session.get(Person, n.person_id).email
-                for n in session.query(Notification).filter_by(event="gate.ready")}
-    assert told == {"pmo@northwind.example"}
+        ready = {session.get(Person, n.person_id).email
+                 for n in session.query(Notification).filter_by(event="gate.ready")}
+    assert ready == {"pmo@northwind.example"}
 
 
 def test_an_out_of_office_owner_has_new_tasks_go_to_the_delegate(engine):
