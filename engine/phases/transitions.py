@@ -59,7 +59,9 @@ def change(session: Session, transitions: list[Transition], *, now: datetime, on
         if state is not None:
             values["state"] = state
         pairs = [(t.partnership_id, t.version) for t in members]
-        statement = (update(Partnership).where(tuple_(P.id, P.version).in_(pairs)).values(values)
+        # the ids first: the primary key finds the rows (a row-value IN alone scans the table on SQLite)
+        statement = (update(Partnership).where(P.id.in_([t.partnership_id for t in members]),
+                                               tuple_(P.id, P.version).in_(pairs)).values(values)
                      .returning(P.id).execution_options(synchronize_session=False))
         applied.update(session.execute(statement).scalars())
     done = [t for t in transitions if t.partnership_id in applied]
