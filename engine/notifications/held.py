@@ -37,11 +37,10 @@ class Changed(NamedTuple):
 def hold(session: Session, *, tasks: list[int], transitions: list, as_of: date, now: datetime) -> None:
     """Keep a review batch's notices: the tasks it opened, the transitions it applied (anything with
     the fields of `Changed`). Flushes; the caller commits, with the changes themselves."""
-    told = [[t.partnership_id, t.version, t.phase, t.state, t.data] for t in transitions
-            if t.phase is not None or t.state == "ready"]  # the transitions anyone is told of
-    if tasks or told:
+    if tasks or transitions:  # `transitions_applied` decides, when composing, which of them anyone is told of
         session.connection().execute(insert(NoticeBatch.__table__).values(
-            at=now, as_of=as_of, tasks=list(tasks), transitions=told))
+            at=now, as_of=as_of, tasks=list(tasks),
+            transitions=[[t.partnership_id, t.version, t.phase, t.state, t.data] for t in transitions]))
 
 
 def compose_held(session: Session, *, now: datetime, limit: int | None = None) -> int:
