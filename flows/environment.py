@@ -4,6 +4,7 @@ Set once, by the flows' face, before any flow module imports Prefect. Values alr
 environment win.
 """
 
+import logging
 import os
 
 DEFAULTS = {
@@ -18,6 +19,15 @@ DEFAULTS = {
 }
 
 
+# Prefect's background services log under their class names, outside the `prefect` loggers that
+# PREFECT_LOGGING_LEVEL governs. At the end of a command the events worker says it is "still
+# processing items" while it sends the run's events: its own progress, printed as a WARNING under
+# a person's `partnerflow review`. Its errors still show.
+QUIET_SERVICES = ("EventsWorker",)
+
+
 def prepare_prefect_environment() -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
+    for service in QUIET_SERVICES:
+        logging.getLogger(service).setLevel(logging.ERROR)

@@ -115,3 +115,16 @@ def test_a_review_in_shards_shares_the_cap_so_the_run_announces_no_more_than_one
             break
         time.sleep(0.25)
     assert 1 <= len(opened) <= 3 and len(opened) + left_out == result["tasks_opened"]
+
+
+def test_the_events_worker_does_not_print_its_progress_under_a_command_but_its_errors_still_show(caplog):
+    """At the end of `partnerflow review` Prefect's events worker logged "Still processing items" as a WARNING."""
+    import logging
+
+    import partnerflow.flows  # noqa: F401  (prepares Prefect's environment and loggers)
+
+    worker = logging.getLogger("EventsWorker")
+    with caplog.at_level(logging.DEBUG):
+        worker.warning("Still processing items: 7 items remaining...")
+        worker.error("could not send the events")
+    assert [r.getMessage() for r in caplog.records if r.name == "EventsWorker"] == ["could not send the events"]
