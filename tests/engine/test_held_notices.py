@@ -69,8 +69,8 @@ def test_a_listing_of_the_outbox_shows_what_the_review_will_send(engine):
 
 
 @pytest.fixture
-def settings(database_url, monkeypatch):
-    get_settings.cache_clear()
+def settings(database_url):
+    get_settings.cache_clear()  # the settings of this test's database
     return get_settings()
 
 
