@@ -36,7 +36,7 @@ from partnerflow.models.evidence import (
 )
 from partnerflow.models.outbox import DeliveryAttempt, NoticeBatch, Notification
 from partnerflow.models.records import AuditEvent, Decision, GateReview, ReviewRun, ReviewShard
-from partnerflow.models.snapshots import load_snapshots
+from partnerflow.models.snapshots import Read, load_snapshots, read_rows
 from partnerflow.models.work import Channel, Delegation, Task, UsedLink
 
 EVIDENCE_TABLES = (
@@ -49,5 +49,5 @@ __all__ = [
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "NoticeBatch", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "ReviewRun", "ReviewShard", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
-    "load_snapshots", "make_engine", "require_current", "session_scope", "upgrade",
+    "load_snapshots", "Read", "read_rows", "make_engine", "require_current", "session_scope", "upgrade",
 ]

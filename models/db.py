@@ -1,11 +1,15 @@
 """Engines and sessions from a URL the caller gives; the schema's migrations.
 
-SQLite gets WAL, foreign keys and a busy timeout on every connection. Functions here
-never read settings: the URL comes from the caller.
+SQLite gets WAL, foreign keys and a busy timeout on every connection, and sqlite3's converters
+for the columns the snapshot loader labels (`models.snapshots`). Functions here never read
+settings: the URL comes from the caller.
 """
+
+import sqlite3
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -14,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from partnerflow.models.core import UTCDateTime
+
 MIGRATIONS = Path(str(files("partnerflow.migrations")))  # package data: the same in a checkout and a wheel
 
 
@@ -21,9 +27,20 @@ class DatabaseNotReady(Exception):
     """The database does not answer, or its schema is missing or out of date."""
 
 
+def _timestamp(raw: bytes) -> datetime:
+    return UTCDateTime().process_result_value(datetime.fromisoformat(raw.decode()), None)
+
+
+# what SQLAlchemy makes of these types' stored text, for a column labelled `name [pf_date]` (and only
+# such a column: the connections parse column names, not declared types)
+sqlite3.register_converter("pf_date", lambda raw: date.fromisoformat(raw.decode()))
+sqlite3.register_converter("pf_bool", lambda raw: raw != b"0")
+sqlite3.register_converter("pf_timestamp", _timestamp)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30, "detect_types": sqlite3.PARSE_COLNAMES}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from partnerflow.engine import audit
 from partnerflow.engine.people import active_delegations
 from partnerflow.gates import CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from partnerflow.models import Batch, Delegation, Task, within
+from partnerflow.models import Batch, Delegation, Read, Task, read_rows
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
@@ -39,6 +39,23 @@ class Opened(NamedTuple):
     assignee_id: int | None
     wanted: Wanted
     due_on: date
+
+
+class ExistingTask(NamedTuple):
+    """A task of the batch as the review compares it with what it wants."""
+
+    partnership_id: int
+    id: int
+    criterion: str
+    idempotency_key: str
+    status: str
+    explanation: str
+    cycle: int
+
+
+# the review's own tasks of a batch (`ExistingTask`'s fields, the partnership first)
+_REVIEWED = Read(select(T.partnership_id, T.id, T.criterion, T.idempotency_key, T.status, T.explanation, T.cycle)
+                 .where(T.kind.in_(REVIEWED_KINDS)), T.partnership_id, None)
 
 
 class Reconciled(NamedTuple):
@@ -132,18 +149,14 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
     return Reconciled(opened, len(closing), len(reopening), events)
 
 
-def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot], batch: Batch) -> dict[str, object]:
+def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot], batch: Batch) -> dict[str, ExistingTask]:
     """Open tasks, and any task of the current gate cycle or of a monitor, by idempotency key.
 
     Only the review's own tasks (gate and monitor): a condition task is a gatekeeper's, closed by its owner."""
-    where = within(T.partnership_id, batch)
-    rows = session.execute(select(T.id, T.partnership_id, T.criterion, T.idempotency_key, T.status, T.explanation,
-                                  T.cycle).where(where, T.kind.in_(REVIEWED_KINDS)))
-    return {row.idempotency_key: row for row in rows if row.partnership_id in snapshots
+    session.flush()  # read through the DB-API cursor: what the session holds goes first
+    return {row.idempotency_key: row for row in map(ExistingTask._make, read_rows(session.connection(), _REVIEWED, batch))
+            if row.partnership_id in snapshots
             and (row.status == "open" or row.cycle in (MONITOR_CYCLE, snapshots[row.partnership_id].cycle))}
-
-
-
 
 
 def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, now: datetime, due: date,

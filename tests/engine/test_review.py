@@ -152,3 +152,21 @@ def test_a_review_as_of_another_day_tells_the_gatekeepers_standing_in_that_day(e
         ready = set(connection.execute(select(Notification.person_id).where(Notification.event == "gate.ready"))
                     .scalars())
     assert w.their_manager.id in ready and w.their_gatekeeper.id not in ready
+
+
+def test_a_review_digest_is_the_one_stored_reviews_were_compared_by():
+    """Reviews are written only when their digest changes: a new way of computing it would write every
+    partnership's review again once. It stays blake2b over the fields, joined as the first reviews did."""
+    import hashlib
+
+    from partnerflow.engine.phases.review import digest
+    from partnerflow.gates import GateEvaluation
+    from partnerflow.gates.evaluate import CriterionResult
+
+    results = (CriterionResult("agreement-signed", "business_objective", "must", True, "Signed by “Acme” ✓"),
+               CriterionResult("metric-shared", "performance_metrics", "should", False, "No shared metric\x1f yet"))
+    evaluation = GateEvaluation("alignment-to-execution", "2026.1", results)
+    parts = ["2026.1", "alignment-to-execution", "alignment"]
+    parts += [f"{r.id}\x1f{r.practice}\x1f{r.level}\x1f{r.passed:d}\x1f{r.explanation}" for r in results]
+    assert digest(evaluation, "alignment") == hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+    assert digest(evaluation._replace(results=results[:1]), "alignment") != digest(evaluation, "alignment")

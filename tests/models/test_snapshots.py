@@ -1,7 +1,7 @@
 """`load_snapshots`: a partnership's evidence, no one else's, one query per table per batch."""
 
 from dataclasses import fields
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select, update
 
@@ -16,9 +16,11 @@ from partnerflow.models import (
     Partnership,
     Risk,
     Signature,
+    Task,
     Win,
     load_snapshots,
     session_scope,
+    snapshots,
 )
 from tests import factories
 from tests.engine.harness import build
@@ -106,13 +108,17 @@ def test_terminated_partnerships_are_left_out_unless_asked_for(engine):
             assert every[1].business_case == every[0].business_case and len(every[1].wins) == 2
 
 
-def statements(engine, batch) -> int:
-    """How many statements loading `batch` sends to the database."""
+def statements(engine, batch, monkeypatch) -> int:
+    """How many statements loading `batch` sends to the database: through SQLAlchemy (none) and through
+    the DB-API cursor of `snapshots.rows`."""
     sent = []
+    direct = snapshots.rows
 
-    def count(*_):
+    def count(*args):
         sent.append(1)
+        return direct(*args)
 
+    monkeypatch.setattr(snapshots, "rows", count)
     event.listen(engine, "before_cursor_execute", count)
     try:
         with engine.connect() as connection:
@@ -123,13 +129,33 @@ def statements(engine, batch) -> int:
     return len(sent)
 
 
-def test_one_query_per_table_per_batch_whatever_the_batch_holds(engine):
+def test_one_query_per_table_per_batch_whatever_the_batch_holds(engine, monkeypatch):
     build(engine, *[(f"p{i}", "execution", EXECUTING) for i in range(1, 13)])
-    one = statements(engine, [1])
-    assert statements(engine, IdRange(1, 1)) == one
-    assert statements(engine, IdRange(1, 12)) == statements(engine, list(range(1, 13))) == one
+    one = statements(engine, [1], monkeypatch)
+    assert statements(engine, IdRange(1, 1), monkeypatch) == one
+    assert statements(engine, IdRange(1, 12), monkeypatch) == statements(engine, list(range(1, 13)), monkeypatch) \
+        == one
     loaded = [f.name for f in fields(snap.PartnershipSnapshot) if f.name not in HEAD]
-    assert one <= 1 + len(loaded) + 2  # the partnerships, one per field loaded, signatures and measurements
+    assert one == 1 + len(loaded) + 2  # the partnerships, one per field loaded, signatures and measurements
+
+
+def test_values_come_typed_as_the_records_declare_them_and_task_responses_are_dated_in_utc(engine):
+    """Dates, booleans and timestamps come from the DB-API cursor as SQLAlchemy would give them; a done
+    task's day is its UTC day even when the database session lives in another zone."""
+    w = recorded(engine)
+    closed = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # already 1 December at UTC+14
+    with session_scope(engine) as session:
+        session.add(Task(partnership_id=1, kind="gate", criterion="c", cycle=1, idempotency_key="k", practice="p",
+                         title="t", explanation="e", owner_role="owner", assignee_id=w.owner.id, status="done",
+                         due_on=date(2026, 12, 7), created_at=closed - timedelta(days=3), first_notified_at=None,
+                         closed_at=closed))
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TIME ZONE 'Pacific/Kiritimati'")
+        acme, _ = load_snapshots(connection, [1, 2])
+    assert acme.responses == (snap.TaskResponse(date(2026, 11, 30), 3.0),)
+    assert type(acme.business_case.approved_on) is date and acme.metrics[0].shared is True
+    assert acme.parties[0].internal is True and acme.parties[1].internal is False
 
 
 def test_each_evidence_record_reads_every_one_of_its_fields_from_a_column():
