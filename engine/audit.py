@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from partnerflow.models import AuditEvent, Partnership
+from partnerflow.models import AuditEvent, Partnership, insert_rows, within
 
 # What a review reads of a partnership is its snapshot (evidence, members, parties, phase, state,
 # the tasks done) and the states of its tasks; these events change neither.
@@ -26,7 +26,6 @@ UNSEEN_BY_REVIEW = frozenset({
     "task.opened", "task.reassigned", "task.unassigned", "task.reminder", "task.escalated", "task.link",
     "task.link_resent", "review.requested",
 })
-IDS_PER_STATEMENT = 5_000  # under SQLite's and PostgreSQL's limits on bound parameters
 REVIEW = "review"  # one event per partnership and review batch: {"events": [{"kind", "data"}, ...]}
 
 
@@ -40,7 +39,7 @@ def record(session: Session, kind: str, *, actor: str, at: datetime, partnership
 def record_many(session: Session, rows: list[dict[str, Any]], *, at: datetime) -> None:
     """Insert many audit events at once: dicts with kind, actor, partnership_id and data."""
     if rows:
-        session.connection().execute(AuditEvent.__table__.insert(), [{"at": at, **row} for row in rows])
+        insert_rows(session.connection(), AuditEvent.__table__, [{"at": at, **row} for row in rows])
         evidence_changed(session, {row["partnership_id"] for row in rows
                                    if row["partnership_id"] is not None and seen_by_review(row["kind"], row["data"])})
 
@@ -77,5 +76,5 @@ def evidence_changed(session: Session, partnership_ids: Iterable[int] | None) ->
         session.execute(bump)
         return
     ids = sorted(partnership_ids)
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        session.execute(bump.where(table.c.id.in_(ids[start:start + IDS_PER_STATEMENT])))
+    if ids:
+        session.execute(bump.where(within(table.c.id, ids)))

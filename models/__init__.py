@@ -5,6 +5,7 @@ Functions take the session or connection from the caller and never commit.
 
 from partnerflow.models.access import ApiToken
 from partnerflow.models.batches import Batch, IdRange, within
+from partnerflow.models.bulk import insert_rows, update_rows
 from partnerflow.models.core import Member, Partnership, PartnershipParty, Party, Person, Program
 from partnerflow.models.db import (
     DatabaseNotReady,
@@ -36,7 +37,8 @@ from partnerflow.models.evidence import (
 )
 from partnerflow.models.outbox import DeliveryAttempt, NoticeBatch, Notification
 from partnerflow.models.records import AuditEvent, Decision, GateReview, ReviewRun, ReviewShard
-from partnerflow.models.snapshots import Read, load_snapshots, read_rows
+from partnerflow.models.reads import Read, read_rows
+from partnerflow.models.snapshots import load_snapshots
 from partnerflow.models.work import Channel, Delegation, Task, UsedLink
 
 EVIDENCE_TABLES = (
@@ -49,5 +51,5 @@ __all__ = [
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "NoticeBatch", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
     "ProcessOwner", "Program", "ReviewRun", "ReviewShard", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
-    "load_snapshots", "Read", "read_rows", "make_engine", "require_current", "session_scope", "upgrade",
+    "load_snapshots", "Read", "read_rows", "insert_rows", "update_rows", "make_engine", "require_current", "session_scope", "upgrade",
 ]

@@ -2,29 +2,22 @@
 
 A batch is a range of partnership ids (`lo`..`hi`, for streaming a portfolio) or a list of
 ids. Every statement yields `(partnership_id, *fields)` rows in the order of the snapshot
-record it fills, so building a snapshot is a `tuple` call per row.
-
-The statements are compiled once per database and run through the connection's own DB-API
-cursor (sqlite3, psycopg): a review reads ~40 rows per partnership, and SQLAlchemy's result
-processing of them cost a fifth of a full re-review (docs/performance.md). The values come
-typed from the driver: psycopg types them itself; on SQLite the typed columns are labelled
-`name [pf_date]` (`pf_bool`, `pf_timestamp`), and the converters `models.db` registers turn
-them into what SQLAlchemy would give (sqlite3's `PARSE_COLNAMES`, which touches no other query).
+record it fills, so building a snapshot is a `tuple` call per row. They run through the
+connection's DB-API cursor (`models.reads`): a review reads ~40 rows per partnership, and
+SQLAlchemy's result processing of them cost a fifth of a full re-review (docs/performance.md).
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC
-from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Boolean, Connection, Date, Select, any_, bindparam, cast, func, literal_column, \
-    select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, Select, select
 
 import partnerflow.gates.snapshot as snap
 from partnerflow.models import core, evidence, work
 from partnerflow.models.batches import Batch, IdRange
+from partnerflow.models.reads import Read, read_rows
 
 P, PP, PE, M = (core.Partnership.__table__.c, core.PartnershipParty.__table__.c, core.Person.__table__.c,
                 core.Member.__table__.c)
@@ -114,109 +107,27 @@ def _response(closed_at, first_notified_at, created_at) -> snap.TaskResponse:
 _PARTNERSHIPS = select(P.id, P.key, P.name, P.phase, P.state, P.version, P.cycle, P.owner_id, P.sponsor_id).order_by(P.id)
 
 
-class Read(NamedTuple):
-    """One SELECT of a batch: `(partnership id, *fields)` rows, the column the batch selects on, and
-    what a row's fields become (a record, or None for the partnerships' own rows)."""
-
-    statement: Select
-    partnership_id: Any
-    build: Callable | None
-
-
-READS: dict[str, Read] = {
-    "partnerships": Read(_PARTNERSHIPS.where(P.state != "terminated"), P.id, None),
-    "partnerships_all": Read(_PARTNERSHIPS, P.id, None),  # with the terminated: a page of one
-    **{name: Read(*read) for name, read in _RELATED.items()},
-    **{name: Read(*read) for name, read in _SINGLE.items()},
-    "signatures": Read(*_SIGNATURES, snap.Signature),
-    "measurements": Read(*_MEASUREMENTS, snap.Measurement),
-    "responses": Read(*_RESPONSES, _response),
+# what a batch reads: each snapshot field's rows, and what each row's fields become
+READS: dict[str, tuple[Read, Callable | None]] = {
+    "partnerships": (Read(_PARTNERSHIPS.where(P.state != "terminated"), P.id), None),
+    "partnerships_all": (Read(_PARTNERSHIPS, P.id), None),  # with the terminated: a page of one
+    **{name: (Read(statement, column), make) for name, (statement, column, make) in _RELATED.items()},
+    **{name: (Read(statement, column), make) for name, (statement, column, make) in _SINGLE.items()},
+    "signatures": (Read(*_SIGNATURES), snap.Signature),
+    "measurements": (Read(*_MEASUREMENTS), snap.Measurement),
+    "responses": (Read(*_RESPONSES), _response),
 }
-
-# sqlite3 converters (registered by models.db) by the SQLAlchemy type they stand in for
-CONVERTERS = {Date: "pf_date", Boolean: "pf_bool", core.UTCDateTime: "pf_timestamp"}
-
-
-def _typed(column):
-    """`column`, labelled for the sqlite3 converter of its type, if it has one."""
-    converter = next((name for kind, name in CONVERTERS.items() if isinstance(column.type, kind)), None)
-    return column if converter is None else column.label(f"{column.name} [{converter}]")
-
-
-class Compiled(NamedTuple):
-    """A read compiled for one database: its SQL, its constant parameters, and the names of its
-    positional parameters in order (sqlite3's `?`), or None (psycopg's named ones)."""
-
-    sql: str
-    params: dict
-    positions: tuple | None
-    build: Callable | None
-
-
-def _selects(column, dialect: str, ranged: bool):
-    if ranged:
-        return column.between(bindparam("lo", 0), bindparam("hi", 0))  # values given at each call
-    if dialect == "postgresql":  # one array parameter, not an IN list as long as the batch
-        return column == any_(cast(bindparam("ids", None), ARRAY(BigInteger)))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids", None))))
-
-
-_COMPILED: dict[tuple, Compiled] = {}
-
-
-def compiled(read: Read, dialect, ranged: bool) -> Compiled:
-    """`read` for a batch that is a range (`ranged`) or a list of ids, compiled for `dialect`: once per
-    process and kind of database, since reads are module constants (never collected: their id stays theirs)."""
-    key = (id(read), dialect.name, dialect.driver, ranged)
-    if key not in _COMPILED:
-        _COMPILED[key] = _compile(read, dialect, ranged)
-    return _COMPILED[key]
-
-
-def _compile(read: Read, dialect, ranged: bool) -> Compiled:
-    statement, column, make = read
-    if dialect.name == "sqlite":
-        statement = statement.with_only_columns(*map(_typed, statement.selected_columns))
-    done = statement.where(_selects(column, dialect.name, ranged)).compile(
-        dialect=dialect, compile_kwargs={"render_postcompile": True})  # a constant IN list, written out
-    params = done.construct_params()
-    fields = len(statement.selected_columns) - 1
-    if make is None or len(getattr(make, "_fields", ())) == fields:
-        build = None if make is None else make._make  # the fastest way to a NamedTuple
-    else:
-        def build(values, make=make):  # records with defaulted children are called
-            return make(*values)
-    return Compiled(done.string, params, done.positiontup, build)
-
-
-def rows(connection: Connection, read: Compiled, batch: Batch) -> list[tuple]:
-    """The rows of a compiled read for `batch`, fetched at once through the DB-API cursor of the
-    connection (in its transaction)."""
-    if isinstance(batch, IdRange):
-        values = {"lo": batch.first, "hi": batch.last}
-    else:
-        ids = [int(i) for i in batch]
-        values = {"ids": ids if read.positions is None else json.dumps(ids)}
-    params = {**read.params, **values}
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(read.sql, params if read.positions is None else tuple(params[n] for n in read.positions))
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-def read_rows(connection: Connection, read: Read, batch: Batch) -> list[tuple]:
-    """The rows `read` gives for `batch`, as plain tuples (the statement's columns, typed), through the
-    DB-API cursor: for reads of a whole batch, where SQLAlchemy's rows would cost more than the query."""
-    return rows(connection, compiled(read, connection.dialect, isinstance(batch, IdRange)), batch)
 
 
 def _grouped(connection: Connection, name: str, batch: Batch) -> dict[int, list]:
-    read = compiled(READS[name], connection.dialect, isinstance(batch, IdRange))
+    read, make = READS[name]
+    if len(getattr(make, "_fields", ())) == len(read.statement.selected_columns) - 1:
+        build = make._make  # the fastest way to a NamedTuple
+    else:
+        def build(values):  # records with defaulted children are called
+            return make(*values)
     groups: dict[int, list] = defaultdict(list)
-    build = read.build
-    for row in rows(connection, read, batch):
+    for row in read_rows(connection, read, batch):
         groups[row[0]].append(build(row[1:]))
     return groups
 
@@ -228,7 +139,7 @@ def load_snapshots(connection: Connection, batch: Batch, *, include_terminated: 
         batch = list(batch)
         if not batch:
             return []
-    heads = read_rows(connection, READS["partnerships_all" if include_terminated else "partnerships"], batch)
+    heads = read_rows(connection, READS["partnerships_all" if include_terminated else "partnerships"][0], batch)
     if not heads:
         return []
     if not isinstance(batch, IdRange):

@@ -23,7 +23,7 @@ from partnerflow.engine.notifications.held import compose_held
 from partnerflow.engine.notifications.signin import sign_in_link
 from partnerflow.engine.sealing import Keyring, Unreadable
 from partnerflow.engine.settings import Settings
-from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope
+from partnerflow.models import Channel, DeliveryAttempt, Notification, Person, Task, session_scope, within
 from partnerflow.notify import (
     TASK_EVENTS,
     CheckedClient,
@@ -186,7 +186,7 @@ def _note_first_delivery(session: Session, claimed: list[Claimed], outcomes: lis
     task_ids = {c.task_id for c, _ in told if c.event == "task.opened" and c.task_id}
     task_ids |= {task["id"] for c, _ in told if c.event == "digest" for task in c.context["tasks"]}
     if task_ids:
-        noted = session.execute(update(Task).where(Task.id.in_(task_ids), Task.first_notified_at.is_(None))
+        noted = session.execute(update(Task).where(within(Task.id, task_ids), Task.first_notified_at.is_(None))
                                 .values(first_notified_at=now).returning(Task.partnership_id, Task.status)
                                 .execution_options(synchronize_session=False)).all()
         # a task already done when its first notice goes out has a new response time: its review is stale

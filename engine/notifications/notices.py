@@ -5,11 +5,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from partnerflow.engine.audit import IDS_PER_STATEMENT
 from partnerflow.engine.notifications.outbox import Outgoing
 from partnerflow.engine.people import active_delegations, gatekeepers_by_partnership, program_office
 from partnerflow.gates import PRACTICE_BY_KEY
-from partnerflow.models import Partnership, Task
+from partnerflow.models import Partnership, Task, within
 
 P, T = Partnership.__table__.c, Task.__table__.c
 
@@ -28,16 +27,14 @@ def context_of(partnership: dict, task) -> dict:
 
 def tasks_opened(session: Session, task_ids: list[int]) -> list[Outgoing]:
     """`task.opened` for each of these stored tasks that has an assignee, read as they are now."""
-    outgoing = []
-    for start in range(0, len(task_ids), IDS_PER_STATEMENT):
-        rows = session.execute(
-            select(T.id, T.partnership_id, T.assignee_id, T.title, T.explanation, T.practice, T.kind, T.criterion,
-                   T.due_on, P.key, P.name).join(Partnership, P.id == T.partnership_id)
-            .where(T.id.in_(task_ids[start:start + IDS_PER_STATEMENT]), T.assignee_id.is_not(None)).order_by(T.id))
-        outgoing += [Outgoing("task.opened", row.assignee_id, f"task:{row.id}",
-                              context_of({"key": row.key, "name": row.name}, row), row.partnership_id, row.id)
-                     for row in rows]
-    return outgoing
+    if not task_ids:
+        return []
+    rows = session.execute(
+        select(T.id, T.partnership_id, T.assignee_id, T.title, T.explanation, T.practice, T.kind, T.criterion,
+               T.due_on, P.key, P.name).join(Partnership, P.id == T.partnership_id)
+        .where(within(T.id, task_ids), T.assignee_id.is_not(None)).order_by(T.id))
+    return [Outgoing("task.opened", row.assignee_id, f"task:{row.id}",
+                     context_of({"key": row.key, "name": row.name}, row), row.partnership_id, row.id) for row in rows]
 
 
 def transitions_applied(session: Session, changes: list, *, on: date) -> list[Outgoing]:
@@ -49,7 +46,7 @@ def transitions_applied(session: Session, changes: list, *, on: date) -> list[Ou
         return []
     ids = [c.partnership_id for c in relevant]
     heads = {row.id: row for row in session.execute(
-        select(P.id, P.key, P.name, P.phase, P.owner_id, P.sponsor_id).where(P.id.in_(ids)))}
+        select(P.id, P.key, P.name, P.phase, P.owner_id, P.sponsor_id).where(within(P.id, ids)))}
     gatekeepers = gatekeepers_by_partnership(session, ids)
     appointing = program_office(session) if any(not found for found in gatekeepers.values()) else []
     standing_in = active_delegations(session, on)  # out of office: the delegate is told

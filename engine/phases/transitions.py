@@ -9,13 +9,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import update
 from sqlmodel import Session
 
 from partnerflow.engine import audit
 from partnerflow.engine.notifications import enqueue, transitions_applied
 from partnerflow.engine.work import cancel_for
-from partnerflow.models import Partnership
+from partnerflow.models import Partnership, within
 
 P = Partnership.__table__.c
 
@@ -48,20 +48,19 @@ def apply(session: Session, transitions: list[Transition], *, actor: str, now: d
 def change(session: Session, transitions: list[Transition], *, now: datetime, on: date) -> list[Transition]:
     """The changes of `apply` without its notices and audit events (a review keeps its own): the
     transitions whose version still matches are applied, the tasks they end cancelled; returns them."""
-    groups: dict[tuple[str | None, str | None], list[Transition]] = defaultdict(list)
+    # one UPDATE per kind of change and version read: the ids as one parameter, the version a constant
+    # (a row-value IN of (id, version) pairs scans the table on SQLite and is parsed at length by psycopg)
+    groups: dict[tuple[str | None, str | None, int], list[int]] = defaultdict(list)
     for transition in transitions:
-        groups[(transition.phase, transition.state)].append(transition)
+        groups[(transition.phase, transition.state, transition.version)].append(transition.partnership_id)
     applied: set[int] = set()
-    for (phase, state), members in groups.items():
+    for (phase, state, version), ids in groups.items():
         values: dict[str, Any] = {"version": P.version + 1}
         if phase is not None:
             values.update(phase=phase, phase_since=on, cycle=P.cycle + 1)
         if state is not None:
             values["state"] = state
-        pairs = [(t.partnership_id, t.version) for t in members]
-        # the ids first: the primary key finds the rows (a row-value IN alone scans the table on SQLite)
-        statement = (update(Partnership).where(P.id.in_([t.partnership_id for t in members]),
-                                               tuple_(P.id, P.version).in_(pairs)).values(values)
+        statement = (update(Partnership).where(within(P.id, ids), P.version == version).values(values)
                      .returning(P.id).execution_options(synchronize_session=False))
         applied.update(session.execute(statement).scalars())
     done = [t for t in transitions if t.partnership_id in applied]

@@ -8,13 +8,13 @@ a closed task whose criterion fails again in the same cycle is reopened, never d
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from partnerflow.engine import audit
 from partnerflow.engine.people import active_delegations
 from partnerflow.gates import CriterionResult, GateEvaluation, PartnershipSnapshot, Policy
-from partnerflow.models import Batch, Delegation, Read, Task, read_rows
+from partnerflow.models import Batch, Delegation, Read, Task, insert_rows, read_rows, update_rows, within
 
 T, D = Task.__table__.c, Delegation.__table__.c
 MONITOR_CYCLE = 0  # monitors span phases: their tasks do not restart with a new gate cycle
@@ -55,7 +55,7 @@ class ExistingTask(NamedTuple):
 
 # the review's own tasks of a batch (`ExistingTask`'s fields, the partnership first)
 _REVIEWED = Read(select(T.partnership_id, T.id, T.criterion, T.idempotency_key, T.status, T.explanation, T.cycle)
-                 .where(T.kind.in_(REVIEWED_KINDS)), T.partnership_id, None)
+                 .where(T.kind.in_(REVIEWED_KINDS)), T.partnership_id)
 
 
 class Reconciled(NamedTuple):
@@ -122,22 +122,20 @@ def reconcile(session: Session, policy: Policy, snapshots: dict[int, Partnership
             new.append((pid, w))
         elif row.status != "open":
             reopening.append(row.id)
-            explaining.append({"tid": row.id, "explanation": w.result.explanation})
+            explaining.append({"id": row.id, "explanation": w.result.explanation})
         elif row.explanation != w.result.explanation:
-            explaining.append({"tid": row.id, "explanation": w.result.explanation})
+            explaining.append({"id": row.id, "explanation": w.result.explanation})
     if closing:
-        session.execute(update(Task).where(T.id.in_(closing)).values(
+        session.execute(update(Task).where(within(T.id, closing)).values(
             status="done", closed_at=now, closed_by="review", note="the criterion passes now")
             .execution_options(synchronize_session=False))
     due = as_of + timedelta(days=policy.task_due_days)
     if reopening:
-        session.execute(update(Task).where(T.id.in_(reopening)).values(
+        session.execute(update(Task).where(within(T.id, reopening)).values(
             status="open", closed_at=None, closed_by=None, note=None, due_on=due, escalation_level=0,
             last_reminded_at=None).execution_options(synchronize_session=False))
-    if explaining:
-        session.connection().execute(update(Task.__table__).where(T.id == bindparam("tid"))
-                                     .values(explanation=bindparam("explanation")), explaining)
-    opened = _open(session, snapshots, new, now=now, due=due, as_of=as_of)
+    update_rows(session.connection(), Task.__table__, explaining)
+    opened = _open(session, snapshots, new, batch=batch, now=now, due=due, as_of=as_of)
     events = [
         *((o.partnership_id, "task.opened", {"task": o.task_id, "criterion": o.wanted.result.id,
                                              "assignee": o.assignee_id}) for o in opened),
@@ -159,7 +157,7 @@ def _existing(session: Session, snapshots: dict[int, PartnershipSnapshot], batch
             and (row.status == "open" or row.cycle in (MONITOR_CYCLE, snapshots[row.partnership_id].cycle))}
 
 
-def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, now: datetime, due: date,
+def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, batch: Batch, now: datetime, due: date,
           as_of: date) -> list[Opened]:
     if not new:
         return []
@@ -175,9 +173,13 @@ def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, now: da
             "assignee_id": delegate or person, "delegated_from_id": person if delegate else None,
             "flagged": person is None, "status": "open", "due_on": due, "created_at": now,
         })
-    # a Core insert: every row has the same keys, so it is one multi-row statement per chunk
-    # (the ORM's bulk insert splits rows by which values are None, and slows down quadratically)
-    ids = dict(session.connection().execute(Task.__table__.insert().returning(T.idempotency_key, T.id), rows).all())
+    # Inserted without RETURNING (COPY on PostgreSQL; the ORM's bulk insert would split rows by which
+    # values are None). With RETURNING, SQLAlchemy writes one statement of a thousand rows, whose 16,000
+    # placeholders psycopg parses in Python: a third of a first review on PostgreSQL (docs/performance.md).
+    # The ids are then read by their unique keys, with the batch's tasks.
+    connection = session.connection()
+    insert_rows(connection, Task.__table__, rows)
+    ids = {task.idempotency_key: task.id for task in map(ExistingTask._make, read_rows(connection, _REVIEWED, batch))}
     return [Opened(ids[row["idempotency_key"]], pid, row["assignee_id"], w, due) for (pid, w), row in zip(new, rows)]
 
 
@@ -187,7 +189,7 @@ def cancel_for(session: Session, partnership_ids: list[int], *, now: datetime, r
     conditions outlive a phase) or ended (terminated: every task)."""
     if not partnership_ids:
         return 0
-    where = and_(T.partnership_id.in_(partnership_ids), T.status == "open")
+    where = and_(within(T.partnership_id, partnership_ids), T.status == "open")
     if gate_only:
         where = and_(where, T.kind == "gate")
     cancelled = session.execute(update(Task).where(where).values(

@@ -19,8 +19,8 @@ from partnerflow.models import (
     Task,
     Win,
     load_snapshots,
+    reads,
     session_scope,
-    snapshots,
 )
 from tests import factories
 from tests.engine.harness import build
@@ -110,15 +110,15 @@ def test_terminated_partnerships_are_left_out_unless_asked_for(engine):
 
 def statements(engine, batch, monkeypatch) -> int:
     """How many statements loading `batch` sends to the database: through SQLAlchemy (none) and through
-    the DB-API cursor of `snapshots.rows`."""
+    the DB-API cursor of `reads.rows`."""
     sent = []
-    direct = snapshots.rows
+    direct = reads.rows
 
     def count(*args):
         sent.append(1)
         return direct(*args)
 
-    monkeypatch.setattr(snapshots, "rows", count)
+    monkeypatch.setattr(reads, "rows", count)
     event.listen(engine, "before_cursor_execute", count)
     try:
         with engine.connect() as connection:
