@@ -446,7 +446,7 @@ def table(results: dict, meta: dict, info: dict, args, url: str, copy_seconds: f
                                                                                else "") + ", no writes; the mean of "
                           f"a run before the other stages, {before['cpu_seconds']:.1f} s CPU, and one after, "
                           f"{after['cpu_seconds']:.1f} s)"),
-                         ("floor", "old floor (SQLAlchemy Core, collector on)"),
+                         ("floor", "old floor (the product's loader, collector on)"),
                          ("first", "first full review (Prefect flow)"),
                          ("second", "second review, nothing changed, full (Prefect flow)"),
                          ("incremental", "third review, nothing changed, incremental (Prefect flow)")):
