@@ -2,12 +2,15 @@
 
 A first review inserts ~3 rows per partnership (gate reviews, tasks, audit events). Through
 SQLAlchemy's executemany each row costs its parameter processing twice over (SQLAlchemy's, then
-psycopg's statement per row in a pipeline), ~25 µs on PostgreSQL; COPY sends them as one stream
-(docs/performance.md). sqlite3's executemany runs in C already, so SQLite keeps it.
+the driver's: on PostgreSQL a statement per row in a pipeline, ~25 µs); here each value is
+processed once and the rows go to the driver as they are: COPY on PostgreSQL, sqlite3's
+`executemany` (which runs in C) on SQLite (docs/performance.md).
 
 The values are what an INSERT would store: each column's bind processing (aware UTC timestamps,
 JSON) and the columns' Python-side defaults for keys the rows leave out.
 """
+
+from collections.abc import Iterator
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -17,10 +20,28 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     """Insert `rows` (dicts with the same keys) into `table`, in the connection's transaction."""
     if not rows:
         return
-    if connection.dialect.name != "postgresql":
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
         connection.execute(table.insert(), rows)
         return
-    dialect = connection.dialect
+    columns, values = _stored(table, rows, dialect)
+    quote = dialect.identifier_preparer.quote
+    into = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
+    cursor = connection.connection.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(columns))})", values)
+    finally:
+        cursor.close()
+
+
+def _stored(table: Table, rows: list[dict], dialect) -> tuple[list[str], Iterator[list]]:
+    """The columns an INSERT of `rows` would write (their keys, then the defaults of the others) and
+    each row's values as the database receives them (each column's bind processing)."""
     names = list(rows[0])
     defaults = {}
     for column in table.c:
@@ -31,16 +52,16 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     columns = [*names, *defaults]
     processing = [(i, process) for i, name in enumerate(columns)
                   if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-    quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
     constants = list(defaults.values())
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+
+    def values() -> Iterator[list]:
         for row in rows:
-            values = [row[name] for name in names]
-            values += constants
+            stored = [row[name] for name in names]
+            stored += constants
             for i, process in processing:
-                values[i] = process(values[i])
-            copy.write_row(values)
+                stored[i] = process(stored[i])
+            yield stored
+    return columns, values()
 
 
 def update_rows(connection: Connection, table: Table, rows: list[dict], *, key: str = "id", **constants) -> None:
