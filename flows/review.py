@@ -104,7 +104,7 @@ def review_the_shard(shard: int, runner: str, policy: Policy, *, batches_before:
         return 0  # given to another run, or finished
     announcer, reviewed = Announcer.for_shard(work.shards), 0
     total = batches_in_run or len(work.batches)
-    with collector_frozen(work.batches[work.done:]):  # one collector policy for the run (docs/performance.md)
+    with collector_frozen():  # one collector policy for the run (docs/performance.md)
         for _ in range(work.done, len(work.batches)):
             # quoted: Prefect would otherwise walk the shard's batches and the whole policy for futures,
             # once per batch (visit_collection, a tenth of a second per run at 100,000)

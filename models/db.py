@@ -1,12 +1,11 @@
 """Engines and sessions from a URL the caller gives; the schema's migrations.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection, and sqlite3's converters
-for the columns the snapshot loader labels (`models.snapshots`). Functions here never read
+for the columns a batch's reads label (`models.reads`). Functions here never read
 settings: the URL comes from the caller.
 """
 
 import sqlite3
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime

@@ -6,7 +6,9 @@ database, its batch a range (`BETWEEN`) or a list of ids (one parameter, `models
 rows plain tuples. The values come typed from the driver: psycopg types them itself; on SQLite
 the typed columns are labelled `name [pf_date]` (`pf_bool`, `pf_timestamp`) and the converters
 `models.db` registers turn them into what SQLAlchemy would give (sqlite3's `PARSE_COLNAMES`, which
-touches no other query). What the session holds and has not flushed is not seen: flush first.
+touches no other query). Two differences from SQLAlchemy's rows: psycopg gives timestamps in the
+session's time zone, not converted to UTC (compare them, or `.astimezone(UTC)` before taking a
+date), and what the session holds and has not flushed is not seen (flush first).
 """
 
 from typing import Any, NamedTuple

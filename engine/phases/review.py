@@ -89,8 +89,8 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def collector_frozen(batches: Sequence) -> Iterator[None]:
-    """A review run over `batches`: everything alive at its start (imports, Prefect's client and server
+def collector_frozen() -> Iterator[None]:
+    """A review run: everything alive at its start (imports, Prefect's client and server
     objects, the policy) moves out of the collector's reach (`gc.freeze()`, which costs nothing), so
     the collections between batches traverse the run's own objects only; thawed at the end, so
     nothing frozen outlives the run. No `gc.collect()` first: it cost 0.14 s in a process with
@@ -351,7 +351,7 @@ def review_all(engine, policy: Policy, as_of: date, *, batch_size: int, keys: Se
                                          "data": {"as_of": as_of.isoformat()}}
                                         for pid in plan.batches[0]], at=now)  # keys: one batch of their ids
     report = plan.held
-    with collector_frozen(plan.batches):
+    with collector_frozen():
         for batch in plan.batches:
             with transaction(engine) as session:
                 done = review_batch(session, policy, batch, as_of, now=now, wait=bool(keys))
