@@ -52,7 +52,10 @@ def test_bulk_rows_are_stored_as_an_insert_stores_them(engine):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(st.characters(exclude_characters="\x00"), max_size=200), min_size=1, max_size=20))
+# any text a person can type: every character but NUL (PostgreSQL's text refuses it) and lone surrogates
+# (not text: no UTF-8 can carry them, so no import, form or API request can bring one)
+@given(st.lists(st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=200),
+                min_size=1, max_size=20))
 def test_any_text_comes_back_as_written(engine, texts):
     """COPY has its own escaping (tabs, newlines, backslashes): whatever was typed is stored as typed."""
     with engine.connect() as connection:
