@@ -1,4 +1,5 @@
-"""`insert_rows`: what COPY stores on PostgreSQL is what SQLAlchemy's INSERT stores (SQLite uses the INSERT)."""
+"""`insert_rows` stores what SQLAlchemy's INSERT stores (COPY on PostgreSQL, sqlite3's executemany on SQLite);
+`update_rows` changes the rows it names and no other."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
