@@ -176,8 +176,7 @@ def _open(session: Session, snapshots, new: list[tuple[int, Wanted]], *, batch: 
     # Inserted without RETURNING (COPY on PostgreSQL; the ORM's bulk insert would split rows by which
     # values are None). With RETURNING, SQLAlchemy writes one statement of a thousand rows, whose 16,000
     # placeholders psycopg parses in Python: 4.5 s of CPU in a first review of 100,000 on PostgreSQL
-    # (docs/performance.md).
-    # The ids are then read by their unique keys, with the batch's tasks.
+    # (docs/performance.md). The ids are read back with the batch's tasks, by their keys (unique).
     connection = session.connection()
     insert_rows(connection, Task.__table__, rows)
     ids = {task.idempotency_key: task.id for task in map(ExistingTask._make, read_rows(connection, _REVIEWED, batch))}
