@@ -95,7 +95,7 @@ COLUMNS = {
     "opportunity": ("partnership_id", "kind", "name", "status", "committed_on"),
     # a year of history (--history)
     "gate_review": ("id", "partnership_id", "gate", "phase", "policy_version", "as_of", "passed", "results",
-                    "blockers", "digest", "created_at", "checked_at", "checked_as_of", "previous_id"),
+                    "blockers", "digest", "created_at", "previous_id"),
     "task": ("id", "partnership_id", "kind", "gate", "criterion", "cycle", "idempotency_key", "practice", "title",
              "explanation", "owner_role", "assignee_id", "flagged", "status", "due_on", "created_at",
              "first_notified_at", "escalation_level", "closed_at", "closed_by", "note"),
@@ -463,8 +463,7 @@ def year_of(rows, counters, writer: Writer, rng: random.Random, pid: int, gate, 
         at = datetime.combine(AS_OF - timedelta(days=30 * months), datetime.min.time(), UTC).replace(hour=2)
         rows["gate_review"].append((counters["gate_review"], pid, gate.id, gate.from_phase, "2026.11-2",
                                     back[30 * months], False, results, blockers,
-                                    f"{rng.getrandbits(128):032x}", moment(at), moment(at), back[30 * months],
-                                    previous))
+                                    f"{rng.getrandbits(128):032x}", moment(at), previous))
         previous = counters["gate_review"]
     for criterion in rng.sample(criteria, rng.randint(2, min(6, len(criteria)))):
         counters["task"] += 1

@@ -36,7 +36,8 @@ from partnerflow.models.evidence import (
     Win,
 )
 from partnerflow.models.outbox import DeliveryAttempt, NoticeBatch, Notification
-from partnerflow.models.records import AuditEvent, Decision, GateReview, ReviewRun, ReviewShard
+from partnerflow.models.records import (AuditEvent, Decision, GateReview, ReviewConfirmation, ReviewRun, ReviewShard,
+                                        checked, confirm_reviews, confirmed_from)
 from partnerflow.models.reads import Read, read_rows
 from partnerflow.models.snapshots import load_snapshots
 from partnerflow.models.work import Channel, Delegation, Task, UsedLink
@@ -50,6 +51,6 @@ __all__ = [
     "EVIDENCE_TABLES", "ApiToken", "Batch", "IdRange", "within", "Agreement", "AuditEvent", "BusinessCase", "Channel", "CommunicationPlan", "Commitment",
     "DatabaseNotReady", "Decision", "Delegation", "DeliveryAttempt", "NoticeBatch", "Notification", "Task", "UsedLink", "GateReview", "Initiative", "KnowledgeSession", "Measurement", "Meeting",
     "Member", "Metric", "Opportunity", "Party", "Partnership", "PartnershipParty", "Person", "Problem",
-    "ProcessOwner", "Program", "ReviewRun", "ReviewShard", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
-    "load_snapshots", "Read", "read_rows", "insert_rows", "update_rows", "make_engine", "require_current", "session_scope", "upgrade",
+    "ProcessOwner", "Program", "ReviewConfirmation", "ReviewRun", "ReviewShard", "Risk", "Signature", "Stakeholder", "Win", "downgrade", "exists_on", "head_revision",
+    "checked", "confirm_reviews", "confirmed_from", "load_snapshots", "Read", "read_rows", "insert_rows", "update_rows", "make_engine", "require_current", "session_scope", "upgrade",
 ]

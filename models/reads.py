@@ -20,8 +20,9 @@ from partnerflow.models.core import UTCDateTime
 
 
 class Read(NamedTuple):
-    """One SELECT of a batch (without its WHERE on the batch) and the column the batch selects on.
-    A module constant: it is compiled once, and known by its id."""
+    """One SELECT of a batch (without its WHERE on the batch) and the column the batch selects on
+    (None: a read of the whole table, given no batch). A module constant: it is compiled once, and
+    known by its id, with the values its statement holds then."""
 
     statement: Select
     batch_column: Any
@@ -55,8 +56,8 @@ def _selects(column, ranged: bool):
 _COMPILED: dict[tuple, Compiled] = {}
 
 
-def compiled(read: Read, dialect, ranged: bool) -> Compiled:
-    """`read` for a batch that is a range (`ranged`) or a list of ids, compiled for `dialect`: once per
+def compiled(read: Read, dialect, ranged: bool | None) -> Compiled:
+    """`read` for a batch that is a range (`ranged`), a list of ids, or none (None), compiled for `dialect`: once per
     process and kind of database, since reads are module constants (never collected: their id stays theirs)."""
     key = (id(read), dialect.name, dialect.driver, ranged)
     if key not in _COMPILED:
@@ -64,19 +65,23 @@ def compiled(read: Read, dialect, ranged: bool) -> Compiled:
     return _COMPILED[key]
 
 
-def _compile(read: Read, dialect, ranged: bool) -> Compiled:
+def _compile(read: Read, dialect, ranged: bool | None) -> Compiled:
     statement, column = read
     if dialect.name == "sqlite":
         statement = statement.with_only_columns(*map(_typed, statement.selected_columns))
-    done = statement.where(_selects(column, ranged)).compile(
+    if ranged is not None:  # None: no batch, every row
+        statement = statement.where(_selects(column, ranged))
+    done = statement.compile(
         dialect=dialect, compile_kwargs={"render_postcompile": True})  # a constant IN list, written out
     return Compiled(done.string, done.construct_params(), done.positiontup)
 
 
-def rows(connection: Connection, read: Compiled, batch: Batch) -> list[tuple]:
+def rows(connection: Connection, read: Compiled, batch: Batch | None) -> list[tuple]:
     """The rows of a compiled read for `batch`, fetched at once through the DB-API cursor of the
     connection (in its transaction)."""
-    if isinstance(batch, IdRange):
+    if batch is None:
+        values = {}
+    elif isinstance(batch, IdRange):
         values = {"lo": batch.first, "hi": batch.last}
     else:
         values = {"ids": IdList().process_bind_param(batch, connection.dialect)}
@@ -89,9 +94,11 @@ def rows(connection: Connection, read: Compiled, batch: Batch) -> list[tuple]:
         cursor.close()
 
 
-def read_rows(connection: Connection, read: Read, batch: Batch) -> list[tuple]:
-    """The rows `read` gives for `batch`, as plain tuples (the statement's columns, typed), through the
-    DB-API cursor: for reads of a whole batch, where SQLAlchemy's rows would cost more than the query."""
-    return rows(connection, compiled(read, connection.dialect, isinstance(batch, IdRange)), batch)
+def read_rows(connection: Connection, read: Read, batch: Batch | None = None) -> list[tuple]:
+    """The rows `read` gives for `batch` (None: a read of the whole table), as plain tuples (the
+    statement's columns, typed), through the DB-API cursor: for reads of a whole batch or more, where
+    SQLAlchemy's rows would cost more than the query."""
+    ranged = None if batch is None else isinstance(batch, IdRange)
+    return rows(connection, compiled(read, connection.dialect, ranged), batch)
 
 

@@ -1,7 +1,8 @@
 """Reviewing partnerships against the gate policy, one batch per transaction.
 
 For every partnership in a batch: evaluate the gate out of its phase, write a GateReview
-unless the result equals the previous review (then only record when it was confirmed),
+unless the result equals the previous review (then only record when it was confirmed: a
+`ReviewConfirmation`),
 and apply the gate's approval mode: `auto` advances, `gatekeeper` marks it ready.
 
 Each review also marks the partnership with what its result depended on: the evidence version
@@ -30,8 +31,8 @@ from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
 from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, assess, next_phase
-from partnerflow.models import (Batch, GateReview, IdRange, Partnership, Read, ReviewRun, insert_rows, load_snapshots,
-                                read_rows, update_rows, within)
+from partnerflow.models import (Batch, GateReview, IdRange, Partnership, Read, ReviewRun, confirm_reviews, insert_rows,
+                                load_snapshots, read_rows, update_rows, within)
 
 R = GateReview.__table__.c
 P = Partnership.__table__.c
@@ -119,9 +120,13 @@ def digest(evaluation: GateEvaluation, phase: str) -> str:
     return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
 
 
+_LIVE = Read(select(P.id).where(P.state != "terminated").order_by(P.id), None)
+
+
 def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int]]:
     """Id ranges of at most `batch_size` live partnerships each, in id order."""
-    ids = connection.execute(select(P.id).where(P.state != "terminated").order_by(P.id)).scalars().all()
+    with collector_paused():  # 100,000 rows: the collections they would trigger traverse the whole process
+        ids = [row[0] for row in read_rows(connection, _LIVE)]
     return [IdRange(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
 
 
@@ -161,11 +166,14 @@ def held_report(connection: Connection, as_of: date, policy: Policy) -> ReviewRe
     return report
 
 
+_EARLIER = GateReview.__table__.alias("earlier")
+_LATEST = Read(select(R.id, R.partnership_id, R.gate, R.digest).where(R.id == select(func.max(_EARLIER.c.id)).where(
+    _EARLIER.c.partnership_id == R.partnership_id, _EARLIER.c.gate == R.gate).scalar_subquery()), R.partnership_id)
+
+
 def latest_digests(connection: Connection, batch) -> dict[tuple[int, str], tuple[int, str]]:
     """(partnership id, gate) -> (review id, digest) of the latest review in the batch."""
-    latest = select(func.max(R.id)).where(within(R.partnership_id, batch)).group_by(R.partnership_id, R.gate)
-    rows = connection.execute(select(R.id, R.partnership_id, R.gate, R.digest).where(R.id.in_(latest)))
-    return {(pid, gate): (rid, dig) for rid, pid, gate, dig in rows}
+    return {(pid, gate): (rid, dig) for rid, pid, gate, dig in read_rows(connection, _LATEST, batch)}
 
 
 def review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: datetime,
@@ -221,8 +229,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     if rows:
         insert_rows(connection, GateReview.__table__, rows)  # Core: no ORM bulk bookkeeping; COPY on PostgreSQL
     if confirmed:
-        session.execute(update(GateReview).where(within(R.id, confirmed)).values(checked_at=now, checked_as_of=as_of)
-                        .execution_options(synchronize_session=False))
+        confirm_reviews(connection, confirmed, at=now, as_of=as_of)
     write_marks(connection, marks, [(s.id, a.holds_until) for s, a in assessed], policy_mark(policy), as_of)
     done = transitions.change(session, [c for _, c in changes], now=now, on=as_of)
     applied = {t.partnership_id for t in done}
@@ -280,7 +287,7 @@ def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this:
         "policy_version": evaluation.policy_version, "as_of": as_of, "passed": evaluation.passed,
         "results": [r._asdict() for r in evaluation.results], "blockers": [r.id for r in evaluation.blockers],
         "digest": this,
-        "created_at": now, "checked_at": now, "checked_as_of": as_of, "previous_id": follows,
+        "created_at": now, "previous_id": follows,
     }
 
 

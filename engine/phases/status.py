@@ -12,7 +12,8 @@ from partnerflow.engine.lookup import partnership_by_key
 from partnerflow.engine.phases.review import plan_batches
 from partnerflow.engine.work import open_conditions
 from partnerflow.gates import CHECKS, PHASES, PRACTICE_BY_KEY, STATES, Policy, evaluate, evaluate_monitors
-from partnerflow.models import GateReview, Partnership, PartnershipParty, Party, Person, ReviewRun, load_snapshots
+from partnerflow.models import (GateReview, Partnership, PartnershipParty, Party, Person, ReviewRun, checked,
+                                confirmed_from, load_snapshots)
 
 P, R = Partnership.__table__.c, GateReview.__table__.c
 
@@ -57,8 +58,8 @@ def portfolio(session: Session, *, policy: Policy | None = None, as_of: date | N
 def _stored_outcomes(session: Session) -> list[_Outcome]:
     latest = select(func.max(R.id)).group_by(R.partnership_id, R.gate)
     rows = session.execute(
-        select(P.key, P.name, P.phase, P.state, R.gate, R.passed, R.blockers, R.checked_at)
-        .join(GateReview, R.partnership_id == P.id)
+        select(P.key, P.name, P.phase, P.state, R.gate, R.passed, R.blockers, checked()[0])
+        .select_from(confirmed_from()).join(Partnership.__table__, R.partnership_id == P.id)
         .where(R.id.in_(latest), R.phase == P.phase, P.state != "terminated"))
     return [_Outcome._make(row) for row in rows]
 
@@ -92,8 +93,8 @@ def status_of(session: Session, policy: Policy, partnership: Partnership, snapsh
                                                                              partnership.sponsor_id]))}
     parties = session.execute(select(Party.name).join(PartnershipParty, PartnershipParty.party_id == Party.id)
                               .where(PartnershipParty.partnership_id == partnership.id)).scalars().all()
-    last = session.execute(select(GateReview).where(GateReview.partnership_id == partnership.id)
-                           .order_by(GateReview.id.desc()).limit(1)).scalars().first()
+    last = session.execute(select(R.gate, R.passed, R.as_of, R.created_at, *checked()).select_from(confirmed_from())
+                           .where(R.partnership_id == partnership.id).order_by(R.id.desc()).limit(1)).first()
     return {
         "key": partnership.key, "name": partnership.name, "kind": partnership.kind,
         "phase": partnership.phase, "state": partnership.state, "version": partnership.version,

@@ -17,7 +17,8 @@ from partnerflow.engine.phases.history import partnership_history
 from partnerflow.engine.phases.status import status_of
 from partnerflow.engine.work import task_listing
 from partnerflow.gates import Policy, evaluate, evaluate_monitors, practice_statuses
-from partnerflow.models import GateReview, Notification, Partnership, PartnershipParty, load_snapshots
+from partnerflow.models import (GateReview, Notification, Partnership, PartnershipParty, checked, confirmed_from,
+                                load_snapshots)
 
 MOST_EVENTS = 200  # the timeline shows the latest events of each kind, newest first
 reviews, notifications = GateReview.__table__.c, Notification.__table__.c
@@ -61,8 +62,8 @@ def review_listing(session: Session, key: str, *, viewer: Actor, before: int | N
         raise ValueError(f"limit must be a whole number from 1 to {MOST_REVIEWS}, not {limit!r}")
     partnership = readable(session, viewer, key)
     query = select(reviews.id, reviews.gate, reviews.phase, reviews.policy_version, reviews.as_of, reviews.passed,
-                   reviews.blockers, reviews.results, reviews.created_at, reviews.checked_at, reviews.checked_as_of
-                   ).where(reviews.partnership_id == partnership.id)
+                   reviews.blockers, reviews.results, reviews.created_at, *checked()
+                   ).select_from(confirmed_from()).where(reviews.partnership_id == partnership.id)
     if before is not None:
         query = query.where(reviews.id < before)
     rows = session.execute(query.order_by(reviews.id.desc()).limit(limit + 1)).all()

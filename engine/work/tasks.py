@@ -73,17 +73,18 @@ def wanted_tasks(policy: Policy, snapshot: PartnershipSnapshot, evaluation: Gate
                  monitors: tuple[CriterionResult, ...], *, advancing: bool) -> list[Wanted]:
     """The tasks the review of one partnership asks for. An advancing partnership's gate needs none."""
     wanted = []
-    if evaluation is not None and not advancing:
+    failed = [] if evaluation is None or advancing else [r for r in evaluation.results if not r.passed]
+    if failed:  # the criteria looked up only then: half the partnerships of a portfolio fail nothing
         gate = policy.gate(evaluation.gate)
         by_id = {c.id: c for c in gate.criteria}
-        for result in evaluation.results:
-            if not result.passed:
-                criterion = by_id[result.id]
-                wanted.append(Wanted(task_key(snapshot.id, gate.id, result.id, snapshot.cycle), "gate", gate.id,
-                                     snapshot.cycle, result, criterion.task, criterion.owner_role))
-    by_monitor = {m.id: m for m in policy.monitors}
-    for result in monitors:
-        if not result.passed:
+        for result in failed:
+            criterion = by_id[result.id]
+            wanted.append(Wanted(task_key(snapshot.id, gate.id, result.id, snapshot.cycle), "gate", gate.id,
+                                 snapshot.cycle, result, criterion.task, criterion.owner_role))
+    fired = [r for r in monitors if not r.passed]
+    if fired:
+        by_monitor = {m.id: m for m in policy.monitors}
+        for result in fired:
             monitor = by_monitor[result.id]
             wanted.append(Wanted(task_key(snapshot.id, "monitor", result.id, MONITOR_CYCLE), "monitor", None,
                                  MONITOR_CYCLE, result, monitor.task, monitor.owner_role))

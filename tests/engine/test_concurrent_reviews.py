@@ -21,8 +21,7 @@ def written(engine) -> dict[str, list[tuple]]:
     """What a review writes, without the ids and times that depend on which run wrote a row first."""
     columns = {
         "partnership": [c for c in Partnership.__table__.c if c.name not in MARKS],
-        "gate_review": [c for c in GateReview.__table__.c
-                        if c.name not in ("id", "previous_id", "checked_at", "checked_as_of")],
+        "gate_review": [c for c in GateReview.__table__.c if c.name not in ("id", "previous_id")],
         "task": [c for c in Task.__table__.c if c.name != "id"],
         "notification": [Notification.event, Notification.person_id, Notification.channel,
                          Notification.partnership_id, Notification.status],

@@ -44,7 +44,7 @@ def what_a_review_decides(engine) -> dict[str, list[tuple]]:
     results, not when they were last confirmed), tasks, notifications."""
     tables = {
         "partnership": [c for c in Partnership.__table__.c if c.name not in MARKS],
-        "gate_review": [c for c in GateReview.__table__.c if c.name not in ("checked_at", "checked_as_of")],
+        "gate_review": list(GateReview.__table__.c),  # not review_confirmation: when each was last confirmed
         "task": list(Task.__table__.c),
         "notice_batch": [c for c in NoticeBatch.__table__.c if c.name != "id"],
         "notification": [c for c in Notification.__table__.c if c.name != "id"],  # a message id is random

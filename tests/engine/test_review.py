@@ -8,10 +8,11 @@ from sqlmodel import Session
 from partnerflow.engine.audit import unfolded
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
-from partnerflow.models import AuditEvent, Delegation, GateReview, Notification, Partnership, Task, Win, session_scope
+from partnerflow.models import (AuditEvent, Delegation, GateReview, Notification, Partnership, ReviewConfirmation, Task,
+                                Win, checked, confirmed_from, session_scope)
 from tests import factories
 from tests.engine.harness import POLICY, build, count, portfolio, review, told
-from tests.factories import AS_OF
+from tests.factories import AS_OF, NOW
 
 
 def audited(engine) -> list[tuple[str, str, dict]]:
@@ -71,10 +72,18 @@ def test_second_review_with_nothing_changed_writes_nothing_new(engine):
 def test_unchanged_review_records_when_it_last_looked(engine):
     build(engine, ("empty", "alignment", None))
     review(engine)
-    review(engine, as_of=AS_OF.replace(day=28))
+    looked = select(GateReview.as_of, *checked()).select_from(confirmed_from())
     with engine.connect() as connection:
-        row = connection.execute(select(GateReview.as_of, GateReview.checked_as_of)).one()
-    assert row == (AS_OF, AS_OF.replace(day=28))
+        assert connection.execute(looked).one() == (AS_OF, NOW, AS_OF)  # written: confirmed by itself
+    later = NOW + timedelta(days=2)
+    for day in (28, 29):
+        review(engine, as_of=AS_OF.replace(day=day), now=later)
+    with engine.connect() as connection:
+        assert connection.execute(looked).one() == (AS_OF, later, AS_OF.replace(day=29))
+        # the review's own row untouched; one confirmation, kept up to date
+        assert connection.execute(select(GateReview.created_at)).scalar_one() == NOW
+        assert connection.execute(select(ReviewConfirmation.review_id)).scalars().all() == \
+            connection.execute(select(GateReview.id)).scalars().all()
 
 
 def test_changed_evidence_writes_a_new_review_and_a_ready_partnership_falls_back(engine):

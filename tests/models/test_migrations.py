@@ -115,5 +115,34 @@ def test_reviews_written_twice_before_0008_are_chained_and_a_new_duplicate_is_re
     assert [tuple(row) for row in chain] == [(1, 0), (2, 1), (3, 2)]
     with pytest.raises(DBAPIError, match="(?i)unique|duplicate"):
         with empty_database.begin() as connection:
-            connection.execute(text(review.format(digest="c").replace(
-                "checked_as_of)", "checked_as_of, previous_id)").replace("'2026-11-27')", "'2026-11-27', 2)")))
+            connection.execute(text(review.format(digest="c").replace(  # at head: no checked columns (0011)
+                ", checked_at, checked_as_of)", ", previous_id)").replace(", CURRENT_TIMESTAMP, '2026-11-27')", ", 2)")))
+
+
+def test_confirmations_move_to_their_own_rows_and_back(empty_database):
+    """0011 moves when each review was last confirmed into `review_confirmation` (only the reviews
+    confirmed after they were written); its downgrade puts every review's day and moment back."""
+    upgrade(empty_database, "0010")
+    review = ("INSERT INTO gate_review (partnership_id, gate, phase, policy_version, as_of, passed, results, blockers, "
+              "digest, created_at, checked_at, checked_as_of, previous_id) VALUES (1, 'g', 'alignment', 'v', "
+              "'2026-11-27', false, '[]', '[]', '{digest}', '2026-11-27 02:00:00', '{at}', '{day}', {previous})")
+    with empty_database.begin() as connection:
+        connection.execute(text("INSERT INTO program (id, key, name) VALUES (1, 'p', 'P')"))
+        connection.execute(text("INSERT INTO party (id, key, name, internal) VALUES (1, 'us', 'Us', true)"))
+        connection.execute(text("INSERT INTO person (id, email, name, party_id, roles) "
+                                "VALUES (1, 'a@us.example', 'A', 1, '[]')"))
+        connection.execute(text("INSERT INTO partnership (id, key, name, kind, program_id, phase, state, sponsor_id, "
+                                "owner_id, version, cycle, phase_since, created_at) VALUES (1, 'k', 'K', 'other', 1, "
+                                "'alignment', 'active', 1, 1, 1, 1, '2026-01-01', CURRENT_TIMESTAMP)"))
+        connection.execute(text(review.format(digest="a", at="2026-11-27 02:00:00", day="2026-11-27", previous=0)))
+        connection.execute(text(review.format(digest="b", at="2026-11-29 02:00:00", day="2026-11-29", previous=1)))
+    upgrade(empty_database)
+    with empty_database.connect() as connection:
+        moved = connection.execute(text("SELECT review_id, confirmed_as_of FROM review_confirmation")).all()
+        assert [(review_id, str(day)) for review_id, day in moved] == [(2, "2026-11-29")]
+        assert "checked_at" not in {c["name"] for c in inspect(connection).get_columns("gate_review")}
+    downgrade(empty_database, "0010")
+    with empty_database.connect() as connection:
+        back = connection.execute(text("SELECT id, checked_as_of FROM gate_review ORDER BY id")).all()
+        assert [(review_id, str(day)) for review_id, day in back] == [(1, "2026-11-27"), (2, "2026-11-29")]
+        assert "review_confirmation" not in inspect(connection).get_table_names()
