@@ -104,7 +104,7 @@ def review_the_shard(shard: int, runner: str, policy: Policy, *, batches_before:
         return 0  # given to another run, or finished
     announcer, reviewed = Announcer.for_shard(work.shards), 0
     total = batches_in_run or len(work.batches)
-    with collector_frozen():  # one collector policy for the run (docs/performance.md)
+    with collector_frozen():  # a shard's run on a worker freezes here; the review flow froze already
         for _ in range(work.done, len(work.batches)):
             # quoted: Prefect would otherwise walk the shard's batches and the whole policy for futures,
             # once per batch (visit_collection, a tenth of a second per run at 100,000)
@@ -134,7 +134,11 @@ def review_shard(shard: int) -> int:
 @flow(name="review-portfolio", log_prints=False)
 def review_portfolio(parameters: ReviewParameters | None = None) -> dict:
     """Review the portfolio (or the partnerships named in `partnerships`) and publish a summary."""
-    parameters = parameters or ReviewParameters()
+    with collector_frozen():  # the whole run: one collector policy (docs/performance.md)
+        return _review_portfolio(parameters or ReviewParameters())
+
+
+def _review_portfolio(parameters: ReviewParameters) -> dict:
     settings = get_settings()
     moment = now()  # once per run: every batch stamps its rows with the same moment
     as_of = parameters.as_of or moment.date()

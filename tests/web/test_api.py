@@ -267,6 +267,22 @@ def test_reviews_come_newest_first_with_every_criterion_explained(client, people
     assert client.get(f"{API}/partnerships/empty/reviews", headers=bearer(MAX)).json()["reviews"] == reviews
 
 
+def test_a_review_found_again_the_next_day_shows_when_it_was_last_confirmed(client, people, frozen_clock):
+    """A review that finds the result unchanged writes no new review: the listing shows the earlier one,
+    written the first day and confirmed the next (checked_at / checked_as_of)."""
+    owner = bearer(OLIVIA)
+    review(client, owner, "empty")
+    written = client.get(f"{API}/partnerships/empty/reviews", headers=owner).json()["reviews"]
+    assert written[0]["checked_at"] == written[0]["created_at"]
+    assert written[0]["checked_as_of"] == written[0]["as_of"] == NOW.date().isoformat()
+    later = frozen_clock.tick(days=1)
+    assert review(client, owner, "empty")["reviewed"] == 1
+    found = client.get(f"{API}/partnerships/empty/reviews", headers=owner).json()["reviews"]
+    assert [r["id"] for r in found] == [r["id"] for r in written]
+    assert found[0]["created_at"] == written[0]["created_at"] and found[0]["as_of"] == written[0]["as_of"]
+    assert found[0]["checked_at"] == later.isoformat() and found[0]["checked_as_of"] == later.date().isoformat()
+
+
 def test_review_pages_cover_every_review_exactly_once(client, people):
     owner = bearer(OLIVIA)
     supply_and_review(client, owner)
