@@ -91,6 +91,17 @@ def test_a_database_that_does_not_answer_says_so():
         require_current(engine)
 
 
+def one_partnership(connection) -> None:
+    """Partnership 1, with the program, party and person it needs, in plain SQL (any revision)."""
+    connection.execute(text("INSERT INTO program (id, key, name) VALUES (1, 'p', 'P')"))
+    connection.execute(text("INSERT INTO party (id, key, name, internal) VALUES (1, 'us', 'Us', true)"))
+    connection.execute(text("INSERT INTO person (id, email, name, party_id, roles) "
+                            "VALUES (1, 'a@us.example', 'A', 1, '[]')"))
+    connection.execute(text("INSERT INTO partnership (id, key, name, kind, program_id, phase, state, sponsor_id, "
+                            "owner_id, version, cycle, phase_since, created_at) VALUES (1, 'k', 'K', 'other', 1, "
+                            "'alignment', 'active', 1, 1, 1, 1, '2026-01-01', CURRENT_TIMESTAMP)"))
+
+
 def test_reviews_written_twice_before_0008_are_chained_and_a_new_duplicate_is_refused(empty_database):
     """Two reviews at once could store the same review twice before 0008: the migration chains the
     stored reviews in the order they were written; afterwards the database refuses a second review
@@ -100,13 +111,7 @@ def test_reviews_written_twice_before_0008_are_chained_and_a_new_duplicate_is_re
               "blockers, digest, created_at, checked_at, checked_as_of) VALUES (1, 'g', 'alignment', 'v', "
               "'2026-11-27', false, '[]', '[]', '{digest}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '2026-11-27')")
     with empty_database.begin() as connection:
-        connection.execute(text("INSERT INTO program (id, key, name) VALUES (1, 'p', 'P')"))
-        connection.execute(text("INSERT INTO party (id, key, name, internal) VALUES (1, 'us', 'Us', true)"))
-        connection.execute(text("INSERT INTO person (id, email, name, party_id, roles) "
-                                "VALUES (1, 'a@us.example', 'A', 1, '[]')"))
-        connection.execute(text("INSERT INTO partnership (id, key, name, kind, program_id, phase, state, sponsor_id, "
-                                "owner_id, version, cycle, phase_since, created_at) VALUES (1, 'k', 'K', 'other', 1, "
-                                "'alignment', 'active', 1, 1, 1, 1, '2026-01-01', CURRENT_TIMESTAMP)"))
+        one_partnership(connection)
         for digest in ("a", "b", "b"):  # the last two: one review stored twice
             connection.execute(text(review.format(digest=digest)))
     upgrade(empty_database)
@@ -127,13 +132,7 @@ def test_confirmations_move_to_their_own_rows_and_back(empty_database):
               "digest, created_at, checked_at, checked_as_of, previous_id) VALUES (1, 'g', 'alignment', 'v', "
               "'2026-11-27', false, '[]', '[]', '{digest}', '2026-11-27 02:00:00', '{at}', '{day}', {previous})")
     with empty_database.begin() as connection:
-        connection.execute(text("INSERT INTO program (id, key, name) VALUES (1, 'p', 'P')"))
-        connection.execute(text("INSERT INTO party (id, key, name, internal) VALUES (1, 'us', 'Us', true)"))
-        connection.execute(text("INSERT INTO person (id, email, name, party_id, roles) "
-                                "VALUES (1, 'a@us.example', 'A', 1, '[]')"))
-        connection.execute(text("INSERT INTO partnership (id, key, name, kind, program_id, phase, state, sponsor_id, "
-                                "owner_id, version, cycle, phase_since, created_at) VALUES (1, 'k', 'K', 'other', 1, "
-                                "'alignment', 'active', 1, 1, 1, 1, '2026-01-01', CURRENT_TIMESTAMP)"))
+        one_partnership(connection)
         connection.execute(text(review.format(digest="a", at="2026-11-27 02:00:00", day="2026-11-27", previous=0)))
         connection.execute(text(review.format(digest="b", at="2026-11-29 02:00:00", day="2026-11-29", previous=1)))
     upgrade(empty_database)
