@@ -1,5 +1,6 @@
 """Reviews: gate reviews written only on change, approval modes, version-checked advances."""
 
+import gc
 from datetime import UTC, timedelta
 
 from sqlalchemy import select
@@ -7,6 +8,7 @@ from sqlmodel import Session
 
 from partnerflow.engine.audit import unfolded
 from partnerflow.engine.phases import transitions
+from partnerflow.engine.phases.review import collector_frozen
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.models import (AuditEvent, Delegation, GateReview, Notification, Partnership, ReviewConfirmation, Task,
                                 Win, checked, confirmed_from, session_scope)
@@ -179,3 +181,15 @@ def test_a_review_digest_is_the_one_stored_reviews_were_compared_by():
     parts += [f"{r.id}\x1f{r.practice}\x1f{r.level}\x1f{r.passed:d}\x1f{r.explanation}" for r in results]
     assert digest(evaluation, "alignment") == hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
     assert digest(evaluation._replace(results=results[:1]), "alignment") != digest(evaluation, "alignment")
+
+
+def test_a_review_run_freezes_the_collector_once_however_deeply_it_nests():
+    """The flow freezes the whole run and the shard loop inside it freezes again: only the outermost
+    block thaws, so the run's objects never come back into the collector's reach in the middle of it."""
+    assert gc.get_freeze_count() == 0
+    with collector_frozen():
+        frozen = gc.get_freeze_count()
+        with collector_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen > 0
+    assert gc.get_freeze_count() == 0
