@@ -70,18 +70,18 @@ def confirm_reviews(connection: Connection, reviews: Sequence[int], *, at: datet
         "confirmed_at": upsert.excluded.confirmed_at, "confirmed_as_of": upsert.excluded.confirmed_as_of}))
 
 
-def checked(reviews=GateReview.__table__):
+def checked():
     """(checked_at, checked_as_of) of each review: when it was last confirmed, or written. Select them
-    from `confirmed_from(reviews)`."""
-    confirmation = ReviewConfirmation.__table__.c
-    return (func.coalesce(confirmation.confirmed_at, reviews.c.created_at).label("checked_at"),
-            func.coalesce(confirmation.confirmed_as_of, reviews.c.as_of).label("checked_as_of"))
+    from `confirmed_from()`."""
+    review, confirmation = GateReview.__table__.c, ReviewConfirmation.__table__.c
+    return (func.coalesce(confirmation.confirmed_at, review.created_at).label("checked_at"),
+            func.coalesce(confirmation.confirmed_as_of, review.as_of).label("checked_as_of"))
 
 
-def confirmed_from(reviews=GateReview.__table__):
-    """`reviews` joined to their confirmations, if any."""
+def confirmed_from():
+    """The gate reviews joined to their confirmations, if any."""
     confirmation = ReviewConfirmation.__table__
-    return reviews.outerjoin(confirmation, confirmation.c.review_id == reviews.c.id)
+    return GateReview.__table__.outerjoin(confirmation, confirmation.c.review_id == GateReview.__table__.c.id)
 
 
 class ReviewRun(SQLModel, table=True):

@@ -9,8 +9,8 @@ SQLAlchemy's result processing of them cost a fifth of a full re-review (docs/pe
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import Connection, Select, select
 

@@ -139,8 +139,7 @@ _LIVE = Read(select(P.id).where(P.state != "terminated").order_by(P.id), None)
 
 def plan_batches(connection: Connection, batch_size: int) -> list[tuple[int, int]]:
     """Id ranges of at most `batch_size` live partnerships each, in id order."""
-    with collector_paused():  # 100,000 rows: the collections they would trigger traverse the whole process
-        ids = [row[0] for row in read_rows(connection, _LIVE)]
+    ids = [row[0] for row in read_rows(connection, _LIVE)]
     return [IdRange(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]
 
 
