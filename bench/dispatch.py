@@ -211,15 +211,18 @@ def pooled(receiver: Receiver, count: int, target_of, batch: int, concurrency: i
     """deliver_all per batch, as engine.dispatch.deliver does: asyncio.run and a new pooled client."""
     import httpx
 
+    from partnerflow.engine import clock
     from partnerflow.notify.channels import CheckedClient, deliver_all
 
     smtp = smtp_settings(receiver)
     items = [(message, target_of(number)) for number, message in enumerate(messages(count))]
+    now = clock.now()  # one clock per run, as the dispatch takes it: signatures and Date headers
 
     async def run(chunk):
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with CheckedClient(allow_hosts=LOCAL, timeout=httpx.Timeout(10.0), limits=limits) as http:
-            return await deliver_all(chunk, http=http, smtp=smtp, concurrency=concurrency)
+            return await deliver_all(chunk, http=http, smtp=smtp, timestamp=lambda: int(now.timestamp()),
+                                     concurrency=concurrency)
 
     for start in range(0, count, batch):
         failures = [d.error for d in asyncio.run(run(items[start:start + batch])) if not d.ok]
