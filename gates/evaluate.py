@@ -34,6 +34,11 @@ class GateEvaluation(NamedTuple):
         return tuple(r for r in self.results if r.level == "must" and not r.passed)
 
     @property
+    def blocker_ids(self) -> list[str]:
+        """The ids of the blockers (none: the gate passes), in one pass: what a review records of each."""
+        return [r.id for r in self.results if r.level == "must" and not r.passed]
+
+    @property
     def should_score(self) -> tuple[int, int]:
         shoulds = [r for r in self.results if r.level == "should"]
         return sum(r.passed for r in shoulds), len(shoulds)

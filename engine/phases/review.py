@@ -223,20 +223,23 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
     assessed = [(s, assess(policy, s, as_of)) for s in snapshots]
     for snapshot, (evaluation, monitors, _) in assessed:
-        change = None if evaluation is None else _transition(policy, snapshot, evaluation)
-        wanted[snapshot.id] = wanted_tasks(policy, snapshot, evaluation, monitors,
-                                                 advancing=change is not None and change.phase is not None)
         if evaluation is None:
+            wanted[snapshot.id] = wanted_tasks(policy, snapshot, None, monitors, advancing=False)
             continue
+        blockers = evaluation.blocker_ids  # once a partnership: the report, the transition and the row use them
+        change = _transition(policy, snapshot, evaluation, blockers)
+        wanted[snapshot.id] = wanted_tasks(policy, snapshot, evaluation, monitors,
+                                           advancing=change is not None and change.phase is not None)
         report.reviewed += 1
-        report.passed += evaluation.passed
-        report.blockers.update(r.id for r in evaluation.blockers)
+        report.passed += not blockers
+        report.blockers.update(blockers)
         this = digest(evaluation, snapshot.phase)
         before = previous.get((snapshot.id, evaluation.gate))
         if before is not None and before[1] == this:
             confirmed.append(before[0])
         else:
-            rows.append(_review_row(snapshot, evaluation, this, as_of, now, follows=before[0] if before else 0))
+            rows.append(_review_row(snapshot, evaluation, blockers, this, as_of, now,
+                                    follows=before[0] if before else 0))
         if change is not None:
             changes.append((snapshot.key, change))
     if rows:
@@ -293,30 +296,31 @@ def write_marks(connection: Connection, marks: dict[int, tuple], holds: list[tup
     update_rows(connection, Partnership.__table__, rows, reviewed_policy=policy, reviewed_as_of=as_of)
 
 
-def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, this: str, as_of: date, now, *,
-                follows: int) -> dict:
+def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, blockers: list[str], this: str,
+                as_of: date, now, *, follows: int) -> dict:
     return {
         "partnership_id": snapshot.id, "gate": evaluation.gate, "phase": snapshot.phase,
-        "policy_version": evaluation.policy_version, "as_of": as_of, "passed": evaluation.passed,
-        "results": [r._asdict() for r in evaluation.results], "blockers": [r.id for r in evaluation.blockers],
+        "policy_version": evaluation.policy_version, "as_of": as_of, "passed": not blockers,
+        "results": [r._asdict() for r in evaluation.results], "blockers": blockers,
         "digest": this,
         "created_at": now, "previous_id": follows,
     }
 
 
-def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateEvaluation) -> Transition | None:
-    """What the review changes: auto gates advance, gatekeeper gates become ready (or stop being)."""
-    gate = policy.gate(evaluation.gate)
-    data = {"gate": gate.id, "policy_version": policy.version}
-    if snapshot.state == "active" and evaluation.passed:
+def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateEvaluation,
+                blockers: list[str]) -> Transition | None:
+    """What the review changes: auto gates advance, gatekeeper gates become ready (or stop being).
+    `blockers`: the evaluation's `blocker_ids`."""
+    if snapshot.state == "active" and not blockers:
+        gate = policy.gate(evaluation.gate)
+        data = {"gate": gate.id, "policy_version": policy.version}
         if gate.approval == "auto":
             return Transition(snapshot.id, snapshot.version, "phase.advanced", phase=next_phase(snapshot.phase),
                               state="active", data={**data, "from": snapshot.phase})
         return Transition(snapshot.id, snapshot.version, "state.ready", state="ready", data=data)
-    if snapshot.state == "ready" and not evaluation.passed:
-        blockers = [r.id for r in evaluation.blockers]
+    if snapshot.state == "ready" and blockers:
         return Transition(snapshot.id, snapshot.version, "state.not_ready", state="active",
-                          data={**data, "blockers": blockers})
+                          data={"gate": evaluation.gate, "policy_version": policy.version, "blockers": blockers})
     return None
 
 
