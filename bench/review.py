@@ -639,6 +639,8 @@ def main(argv: list[str] | None = None) -> None:
                              "partnership, so by default the floor does too)")
     parser.add_argument("--stage", choices=("honest", "floor", *FLOW_STAGES, "compose"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.batch_size is None:
         from partnerflow.engine.settings import Settings
 
