@@ -311,17 +311,17 @@ def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateE
                 blockers: list[str]) -> Transition | None:
     """What the review changes: auto gates advance, gatekeeper gates become ready (or stop being).
     `blockers`: the evaluation's `blocker_ids`."""
-    if snapshot.state == "active" and not blockers:
-        gate = policy.gate(evaluation.gate)
-        data = {"gate": gate.id, "policy_version": policy.version}
-        if gate.approval == "auto":
-            return Transition(snapshot.id, snapshot.version, "phase.advanced", phase=next_phase(snapshot.phase),
-                              state="active", data={**data, "from": snapshot.phase})
-        return Transition(snapshot.id, snapshot.version, "state.ready", state="ready", data=data)
-    if snapshot.state == "ready" and blockers:
+    passing = snapshot.state == "active" and not blockers
+    if not passing and not (snapshot.state == "ready" and blockers):
+        return None  # most partnerships: nothing changes, nothing built
+    data = {"gate": evaluation.gate, "policy_version": policy.version}
+    if not passing:
         return Transition(snapshot.id, snapshot.version, "state.not_ready", state="active",
-                          data={"gate": evaluation.gate, "policy_version": policy.version, "blockers": blockers})
-    return None
+                          data={**data, "blockers": blockers})
+    if policy.gate(evaluation.gate).approval == "auto":
+        return Transition(snapshot.id, snapshot.version, "phase.advanced", phase=next_phase(snapshot.phase),
+                          state="active", data={**data, "from": snapshot.phase})
+    return Transition(snapshot.id, snapshot.version, "state.ready", state="ready", data=data)
 
 
 class ReviewPlan(NamedTuple):
