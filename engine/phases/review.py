@@ -13,6 +13,7 @@ the others are confirmed from their latest review, exactly as a full review woul
 
 import gc
 import hashlib
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -31,7 +32,8 @@ from partnerflow.engine.notifications import hold
 from partnerflow.engine.phases import transitions
 from partnerflow.engine.phases.transitions import Transition
 from partnerflow.engine.work import reconcile, wanted_tasks
-from partnerflow.gates import GateEvaluation, PartnershipSnapshot, Policy, assess, next_phase
+from partnerflow.gates import (CriterionResult, GateEvaluation, PartnershipSnapshot, Policy, assess,
+                              next_phase)
 from partnerflow.models import (Batch, GateReview, IdRange, Partnership, Read, ReviewRun, confirm_reviews, insert_rows,
                                 load_snapshots, read_rows, update_rows, within)
 
@@ -220,7 +222,7 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
     marks = read_marks(connection, batch)  # before the snapshots: a change meanwhile makes the mark stale
     snapshots = load_snapshots(connection, batch)
     previous = latest_digests(connection, batch)
-    report, rows, confirmed, changes, wanted = ReviewReport(), [], [], [], {}
+    report, rows, confirmed, changes, wanted, serialized, blocking = ReviewReport(), [], [], [], {}, {}, []
     assessed = [(s, assess(policy, s, as_of)) for s in snapshots]
     for snapshot, (evaluation, monitors, _) in assessed:
         if evaluation is None:
@@ -232,18 +234,20 @@ def _review_batch(session: Session, policy: Policy, batch, as_of: date, *, now: 
                                            advancing=change is not None and change.phase is not None)
         report.reviewed += 1
         report.passed += not blockers
-        report.blockers.update(blockers)
+        blocking += blockers  # counted once for the batch: a Counter's update is a Python call
         this = digest(evaluation, snapshot.phase)
         before = previous.get((snapshot.id, evaluation.gate))
         if before is not None and before[1] == this:
             confirmed.append(before[0])
         else:
             rows.append(_review_row(snapshot, evaluation, blockers, this, as_of, now,
-                                    follows=before[0] if before else 0))
+                                    follows=before[0] if before else 0, serialized=serialized))
         if change is not None:
             changes.append((snapshot.key, change))
+    report.blockers.update(blocking)
     if rows:
-        insert_rows(connection, GateReview.__table__, rows)  # Core: no ORM bulk bookkeeping; COPY on PostgreSQL
+        # Core: no ORM bulk bookkeeping; COPY on PostgreSQL; the results already JSON text
+        insert_rows(connection, GateReview.__table__, rows, as_stored=("results",))
     if confirmed:
         confirm_reviews(connection, confirmed, at=now, as_of=as_of)
     write_marks(connection, marks, [(s.id, a.holds_until) for s, a in assessed], policy_mark(policy), as_of)
@@ -297,14 +301,27 @@ def write_marks(connection: Connection, marks: dict[int, tuple], holds: list[tup
 
 
 def _review_row(snapshot: PartnershipSnapshot, evaluation: GateEvaluation, blockers: list[str], this: str,
-                as_of: date, now, *, follows: int) -> dict:
+                as_of: date, now, *, follows: int, serialized: dict[CriterionResult, str]) -> dict:
     return {
         "partnership_id": snapshot.id, "gate": evaluation.gate, "phase": snapshot.phase,
         "policy_version": evaluation.policy_version, "as_of": as_of, "passed": not blockers,
-        "results": [r._asdict() for r in evaluation.results], "blockers": blockers,
+        "results": results_json(evaluation.results, serialized), "blockers": blockers,
         "digest": this,
         "created_at": now, "previous_id": follows,
     }
+
+
+def results_json(results: Sequence[CriterionResult], serialized: dict[CriterionResult, str]) -> str:
+    """A review's results as the database stores them: the JSON text of a list of the results' dicts,
+    each distinct result serialized once (`serialized`, kept for a batch: across a batch's reviews
+    one result in ten is new; serializing every one was a tenth of a first review)."""
+    parts = []
+    for result in results:
+        text = serialized.get(result)
+        if text is None:
+            text = serialized[result] = json.dumps(result._asdict())
+        parts.append(text)
+    return f"[{', '.join(parts)}]"
 
 
 def _transition(policy: Policy, snapshot: PartnershipSnapshot, evaluation: GateEvaluation,

@@ -1,6 +1,7 @@
 """Reviews: gate reviews written only on change, approval modes, version-checked advances."""
 
 import gc
+import json
 from datetime import UTC, timedelta
 
 from sqlalchemy import select
@@ -8,10 +9,11 @@ from sqlmodel import Session
 
 from partnerflow.engine.audit import unfolded
 from partnerflow.engine.phases import transitions
-from partnerflow.engine.phases.review import collector_frozen
+from partnerflow.engine.phases.review import collector_frozen, results_json
 from partnerflow.engine.phases.transitions import Transition
+from partnerflow.gates.evaluate import CriterionResult
 from partnerflow.models import (AuditEvent, Delegation, GateReview, Notification, Partnership, ReviewConfirmation, Task,
-                                Win, checked, confirmed_from, session_scope)
+                                Win, checked, confirmed_from, insert_rows, session_scope)
 from tests import factories
 from tests.engine.harness import POLICY, build, count, portfolio, review, told
 from tests.factories import AS_OF, NOW
@@ -172,7 +174,6 @@ def test_a_review_digest_is_the_one_stored_reviews_were_compared_by():
 
     from partnerflow.engine.phases.review import digest
     from partnerflow.gates import GateEvaluation
-    from partnerflow.gates.evaluate import CriterionResult
 
     results = (CriterionResult("agreement-signed", "business_objective", "must", True, "Signed by “Acme” ✓"),
                CriterionResult("metric-shared", "performance_metrics", "should", False, "No shared metric\x1f yet"))
@@ -181,6 +182,28 @@ def test_a_review_digest_is_the_one_stored_reviews_were_compared_by():
     parts += [f"{r.id}\x1f{r.practice}\x1f{r.level}\x1f{r.passed:d}\x1f{r.explanation}" for r in results]
     assert digest(evaluation, "alignment") == hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
     assert digest(evaluation._replace(results=results[:1]), "alignment") != digest(evaluation, "alignment")
+
+
+def test_stored_results_are_what_the_column_would_store_and_read_back_as_typed(engine):
+    """A review's results go to the database as JSON text serialized once per distinct result: the text
+    is the column's own serialization, and reads back as each result's fields, hostile text included."""
+    typed = ["Signed by “Acme” ✓ 𝔘", 'quote \' " ;-- </script>', "tab\there\nnew line \\ back", "", "\u2028"]
+    results = [CriterionResult(f"c{i}", "business_objective", "must", i % 2 == 0, text) for i, text in enumerate(typed)]
+    as_dicts = [r._asdict() for r in [*results, results[0]]]
+    serialized: dict = {}
+    text = results_json([*results, results[0]], serialized)
+    assert text == json.dumps(as_dicts)  # as SQLAlchemy's JSON (SQLite) and psycopg's Json (PostgreSQL) write it
+    assert len(serialized) == len(results)  # the repeated result serialized once
+    build(engine, ("hostile", "alignment", None))
+    with engine.begin() as connection:
+        pid = connection.execute(select(Partnership.id)).scalar_one()
+        insert_rows(connection, GateReview.__table__, [{
+            "partnership_id": pid, "gate": "g", "phase": "alignment", "policy_version": "v", "as_of": AS_OF,
+            "passed": False, "results": text, "blockers": ["c1"], "digest": "d", "created_at": NOW,
+            "previous_id": 0}], as_stored=("results",))
+        stored = connection.execute(select(GateReview.results)).scalar_one()
+    assert stored == as_dicts
+    assert [r["explanation"] for r in stored[:len(typed)]] == typed
 
 
 def test_a_review_run_freezes_the_collector_once_however_deeply_it_nests():

@@ -86,3 +86,17 @@ def test_bulk_updates_set_each_rows_values_and_the_constants_and_touch_no_other_
     assert [tuple(row) for row in rows] == [
         (ids[0], 7, date(2027, 1, 31), "mark", date(2026, 11, 30)), (ids[1], None, None, None, None),
         (ids[2], 3, None, "mark", date(2026, 11, 30)), (ids[3], None, None, None, None)]
+
+
+def test_a_value_shared_by_consecutive_rows_is_stored_in_each_as_it_is(engine):
+    """The bind processing of a value the row before had (a batch's one `now`) is reused, never a stale one."""
+    pid = world(engine)
+    first, second = datetime(2026, 11, 30, 7, tzinfo=UTC), datetime(2026, 12, 1, 7, tzinfo=timezone(timedelta(hours=-5)))
+    moments = [first, first, second, second, first, datetime(2026, 11, 30, 7, tzinfo=UTC)]
+    closed = [second, None, None, first, first, None]
+    with engine.begin() as connection:
+        insert_rows(connection, Task.__table__, [task_row(pid, f"m{i}", "t", created_at=at, closed_at=end)
+                                                 for i, (at, end) in enumerate(zip(moments, closed))])
+        back = connection.execute(select(Task.created_at, Task.closed_at).order_by(Task.id)).all()
+    assert [tuple(row) for row in back] == [(at.astimezone(UTC), end and end.astimezone(UTC))
+                                            for at, end in zip(moments, closed)]
