@@ -62,7 +62,8 @@ def _run(criterion: Criterion, snapshot: PartnershipSnapshot, as_of: date) -> tu
     except Exception as exc:  # a broken check must not stop the portfolio; it fails, with the reason
         outcome = (False, f"check {criterion.check} could not be evaluated: {type(exc).__name__}: {exc}")
         changes_on = as_of + timedelta(days=1)  # and is tried again the next day
-    return CriterionResult(criterion.id, criterion.practice, criterion.level, outcome[0], outcome[1]), changes_on
+    # passed as a bool whatever truthy value a check gave: a review stores it as JSON true/false
+    return CriterionResult(criterion.id, criterion.practice, criterion.level, bool(outcome[0]), outcome[1]), changes_on
 
 
 def run_criterion(criterion: Criterion, snapshot: PartnershipSnapshot, as_of: date) -> CriterionResult:

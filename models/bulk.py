@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import ClauseElement
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict], *, as_stored: Collection[str] = ()
@@ -29,6 +30,8 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict], *, as_st
             raise ValueError(f"{table.name}: values given as stored need PostgreSQL or SQLite")
         connection.execute(table.insert(), rows)
         return
+    if isinstance(as_stored, str) or not set(as_stored) <= rows[0].keys():
+        raise ValueError(f"{table.name}: values given as stored for columns the rows lack: {as_stored!r}")
     columns, values = _stored(table, rows, dialect, as_stored)
     quote = dialect.identifier_preparer.quote
     into = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
@@ -87,34 +90,39 @@ def update_rows(connection: Connection, table: Table, rows: list[dict], *, key: 
     """Set each row's values (dicts with the same keys, `key` naming the row to change) and `constants`
     on every one of them. PostgreSQL: one statement, a column of values per array parameter
     (`UPDATE … FROM unnest(…)`); SQLite: sqlite3's executemany, each value processed once (through
-    SQLAlchemy's, a first review's marks of 100,000 partnerships cost 0.76 s, now 0.41 s); elsewhere
-    SQLAlchemy's executemany."""
+    SQLAlchemy's, a first review's marks of 100,000 partnerships cost 0.76 s, now 0.41 s); elsewhere,
+    or with a constant that is an SQL expression or a column that has an `onupdate`, SQLAlchemy's
+    executemany."""
     if not rows:
         return
     names = [name for name in rows[0] if name != key]
     dialect = connection.dialect
-    if dialect.name == "sqlite":
-        if any(column.onupdate is not None for column in table.c):
-            raise ValueError(f"{table.name}: a column's onupdate needs SQLAlchemy's UPDATE")
-        quote = dialect.identifier_preparer.quote
-        columns = [*names, *constants, key]
-        assignments = ", ".join(f"{quote(name)} = ?" for name in columns[:-1])
-        given = list(constants.values())
-        values = _processed(table, columns, dialect, ([*(row[name] for name in names), *given, row[key]]
-                                                      for row in rows))
-        cursor = connection.connection.cursor()
-        try:
-            cursor.executemany(f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?", values)
-        finally:
-            cursor.close()
-        return
-    if dialect.name != "postgresql":
+    if dialect.name == "postgresql":
+        source = select(*(func.unnest(bindparam(f"_{name}", [row[name] for row in rows],
+                                                type_=ARRAY(table.c[name].type))).label(name)
+                          for name in [key, *names])).subquery("source")
+        connection.execute(update(table).where(table.c[key] == source.c[key])
+                           .values({**{name: source.c[name] for name in names}, **constants}))
+    elif dialect.name == "sqlite" and all(column.onupdate is None for column in table.c) \
+            and not any(isinstance(value, ClauseElement) for value in constants.values()):
+        _update_many(connection, table, rows, names, key, constants)
+    else:
         statement = update(table).where(table.c[key] == bindparam(f"_{key}")).values(
             {**{name: bindparam(f"_{name}") for name in names}, **constants})
         connection.execute(statement, [{f"_{name}": row[name] for name in [key, *names]} for row in rows])
-        return
-    source = select(*(func.unnest(bindparam(f"_{name}", [row[name] for row in rows],
-                                            type_=ARRAY(table.c[name].type))).label(name)
-                      for name in [key, *names])).subquery("source")
-    connection.execute(update(table).where(table.c[key] == source.c[key])
-                       .values({**{name: source.c[name] for name in names}, **constants}))
+
+
+def _update_many(connection: Connection, table: Table, rows: list[dict], names: list[str], key: str,
+                 constants: dict) -> None:
+    """`update_rows` through the DB-API's executemany: SET the rows' values and the constants, WHERE the key."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = [*names, *constants, key]
+    assignments = ", ".join(f"{quote(name)} = ?" for name in columns[:-1])
+    given = list(constants.values())
+    values = _processed(table, columns, connection.dialect,
+                        ([*(row[name] for name in names), *given, row[key]] for row in rows))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = ?", values)
+    finally:
+        cursor.close()

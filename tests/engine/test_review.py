@@ -4,7 +4,7 @@ import gc
 import json
 from datetime import UTC, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlmodel import Session
 
 from partnerflow.engine.audit import unfolded
@@ -195,15 +195,17 @@ def test_stored_results_are_what_the_column_would_store_and_read_back_as_typed(e
     assert text == json.dumps(as_dicts)  # as SQLAlchemy's JSON (SQLite) and psycopg's Json (PostgreSQL) write it
     assert len(serialized) == len(results)  # the repeated result serialized once
     build(engine, ("hostile", "alignment", None))
+    table = GateReview.__table__
     with engine.begin() as connection:
         pid = connection.execute(select(Partnership.id)).scalar_one()
-        insert_rows(connection, GateReview.__table__, [{
-            "partnership_id": pid, "gate": "g", "phase": "alignment", "policy_version": "v", "as_of": AS_OF,
-            "passed": False, "results": text, "blockers": ["c1"], "digest": "d", "created_at": NOW,
-            "previous_id": 0}], as_stored=("results",))
-        stored = connection.execute(select(GateReview.results)).scalar_one()
-    assert stored == as_dicts
-    assert [r["explanation"] for r in stored[:len(typed)]] == typed
+        row = {"partnership_id": pid, "gate": "g", "phase": "alignment", "policy_version": "v", "as_of": AS_OF,
+               "passed": False, "blockers": ["c1"], "digest": "d", "created_at": NOW, "previous_id": 0}
+        insert_rows(connection, table, [{**row, "results": text}], as_stored=("results",))
+        connection.execute(table.insert().values({**row, "gate": "h", "results": as_dicts}))  # SQLAlchemy's way
+        stored = connection.execute(select(table.c.results).order_by(table.c.id)).scalars().all()
+        held = connection.execute(select(cast(table.c.results, Text)).order_by(table.c.id)).scalars().all()
+    assert stored == [as_dicts, as_dicts] and held[0] == held[1]  # the very text, whatever the engine's serializer
+    assert [r["explanation"] for r in stored[0][:len(typed)]] == typed
 
 
 def test_a_review_run_freezes_the_collector_once_however_deeply_it_nests():

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from partnerflow.models import AuditEvent, Partnership, Task, insert_rows, session_scope, update_rows
 from tests import factories
@@ -91,7 +91,8 @@ def test_bulk_updates_set_each_rows_values_and_the_constants_and_touch_no_other_
 def test_a_value_shared_by_consecutive_rows_is_stored_in_each_as_it_is(engine):
     """The bind processing of a value the row before had (a batch's one `now`) is reused, never a stale one."""
     pid = world(engine)
-    first, second = datetime(2026, 11, 30, 7, tzinfo=UTC), datetime(2026, 12, 1, 7, tzinfo=timezone(timedelta(hours=-5)))
+    first = datetime(2026, 11, 30, 7, tzinfo=UTC)
+    second = datetime(2026, 12, 1, 7, tzinfo=timezone(timedelta(hours=-5)))
     moments = [first, first, second, second, first, datetime(2026, 11, 30, 7, tzinfo=UTC)]
     closed = [second, None, None, first, first, None]
     with engine.begin() as connection:
@@ -100,3 +101,23 @@ def test_a_value_shared_by_consecutive_rows_is_stored_in_each_as_it_is(engine):
         back = connection.execute(select(Task.created_at, Task.closed_at).order_by(Task.id)).all()
     assert [tuple(row) for row in back] == [(at.astimezone(UTC), end and end.astimezone(UTC))
                                             for at, end in zip(moments, closed)]
+
+
+def test_bulk_updates_store_what_sqlalchemys_update_stores(engine):
+    """An aware timestamp, a date shared by the rows and a text, set by `update_rows` and by SQLAlchemy's
+    UPDATE, read back as the database holds them (text): the same; a constant may be an SQL expression."""
+    pid = world(engine)
+    due, moment = date(2027, 1, 4), datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    T = Task.__table__
+    with engine.begin() as connection:
+        insert_rows(connection, T, [task_row(pid, f"u{i}", "before") for i in range(4)])
+        ids = connection.execute(select(T.c.id).order_by(T.c.id)).scalars().all()
+        update_rows(connection, T, [{"id": i, "explanation": "“after” ✓", "due_on": due} for i in ids[:2]],
+                    closed_at=moment, status="done", escalation_level=T.c.escalation_level + 2)
+        for i in ids[2:]:
+            connection.execute(T.update().where(T.c.id == i).values(
+                explanation="“after” ✓", due_on=due, closed_at=moment, status="done",
+                escalation_level=T.c.escalation_level + 2))
+        as_held = connection.execute(select(*(cast(T.c[name], Text) for name in (
+            "explanation", "due_on", "closed_at", "status", "escalation_level"))).order_by(T.c.id)).all()
+    assert len({tuple(row) for row in as_held}) == 1 and as_held[0][-1] == "2"
