@@ -113,11 +113,12 @@ def test_bulk_updates_store_what_sqlalchemys_update_stores(engine):
         insert_rows(connection, T, [task_row(pid, f"u{i}", "before") for i in range(4)])
         ids = connection.execute(select(T.c.id).order_by(T.c.id)).scalars().all()
         update_rows(connection, T, [{"id": i, "explanation": "“after” ✓", "due_on": due} for i in ids[:2]],
-                    closed_at=moment, status="done", escalation_level=T.c.escalation_level + 2)
+                    closed_at=moment, status="done")
+        update_rows(connection, T, [{"id": i, "note": "n"} for i in ids[:2]], escalation_level=T.c.escalation_level + 2)
         for i in ids[2:]:
             connection.execute(T.update().where(T.c.id == i).values(
-                explanation="“after” ✓", due_on=due, closed_at=moment, status="done",
+                explanation="“after” ✓", due_on=due, closed_at=moment, status="done", note="n",
                 escalation_level=T.c.escalation_level + 2))
         as_held = connection.execute(select(*(cast(T.c[name], Text) for name in (
-            "explanation", "due_on", "closed_at", "status", "escalation_level"))).order_by(T.c.id)).all()
+            "explanation", "due_on", "closed_at", "status", "note", "escalation_level"))).order_by(T.c.id)).all()
     assert len({tuple(row) for row in as_held}) == 1 and as_held[0][-1] == "2"
